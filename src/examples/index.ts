@@ -1,0 +1,4 @@
+/** The workflows `npm start` serves: one per message type, questions, and a ticker. */
+export { calculator, echo, report_error, system_notice } from './message-types.ts'
+export { greet, pick_toppings, quiz_loop, secret_check } from './questions.ts'
+export { ticker } from './ticker.ts'

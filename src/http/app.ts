@@ -1,0 +1,153 @@
+import { swaggerUI } from '@hono/swagger-ui'
+import { OpenAPIHono } from '@hono/zod-openapi'
+import type { MiddlewareHandler } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { cors } from 'hono/cors'
+import type { Workflow, WorkflowContext } from '../runtime/define-workflow.ts'
+import { ParleyError } from '../runtime/errors.ts'
+import { createRegistry } from '../runtime/registry.ts'
+import { RunManager } from '../runtime/run-manager.ts'
+import { createMemoryStore } from '../store/memory/memory-store.ts'
+import type { Store } from '../store/store.ts'
+import type { AppEnv } from './app-env.ts'
+import type { AuthOptions } from './middleware/auth.ts'
+import { createAuthMiddleware } from './middleware/auth.ts'
+import { OPENAPI_CONFIG } from './openapi-config.ts'
+import { fieldErrors, handleError, problemOf, problemResponse } from './problem.ts'
+import { listMessages } from './routes/messages/handlers.ts'
+import { listMessagesRoute } from './routes/messages/routes.ts'
+import { PLACEHOLDER_PAGE } from './routes/meta/placeholder-page.ts'
+import { healthRoute } from './routes/meta/routes.ts'
+import { replyToQuestion } from './routes/replies/handlers.ts'
+import { replyToQuestionRoute } from './routes/replies/routes.ts'
+import { cancelRun, createRun, getRun, listRuns } from './routes/runs/handlers.ts'
+import { cancelRunRoute, createRunRoute, getRunRoute, listRunsRoute } from './routes/runs/routes.ts'
+import { createWorkflowRunHandler, getWorkflow, listWorkflows } from './routes/workflows/handlers.ts'
+import { createWorkflowRunRoute, getWorkflowRoute, listWorkflowsRoute } from './routes/workflows/routes.ts'
+
+export interface CreateAppOptions {
+  /** The workflows to serve: an array, or a module namespace whose workflow exports are taken. */
+  workflows: Iterable<Workflow> | Record<string, unknown>
+  /** Where runs live; an in-memory store when omitted. */
+  store?: Store
+  /** API keys or an `authenticate(request)` hook; off (one anonymous user) when omitted. */
+  auth?: AuthOptions
+  limits?: {
+    /** Active runs one user may have at once (default 1000). */
+    maxActiveRunsPerUser?: number
+    /** Largest request body in bytes (default 1 MiB). */
+    maxBodyBytes?: number
+  }
+  /** Origins allowed to call the API from a browser (CORS), e.g. a web UI on another port. */
+  corsOrigins?: string[]
+  /** Adds to every workflow's `ctx` (the agents' LLM client, for one). */
+  extendContext?: (base: Pick<WorkflowContext, 'runId' | 'userId' | 'signal'>) => Record<string, unknown>
+  /** Serves the page at `/` (the web UI); a page linking to the docs when omitted. */
+  mountUI?: (app: OpenAPIHono<AppEnv>) => void
+}
+
+export interface ParleyApp {
+  readonly hono: OpenAPIHono<AppEnv>
+  readonly runs: RunManager
+  readonly store: Store
+  fetch(request: Request): Response | Promise<Response>
+  /** In-process request, for tests: `app.request('/v1/workflows')`. */
+  request: OpenAPIHono<AppEnv>['request']
+  /** The OpenAPI 3.1 document of this app (its workflows included). */
+  openapi(): ReturnType<OpenAPIHono['getOpenAPI31Document']>
+  /** Stops executing runs and closes the store. */
+  close(): Promise<void>
+}
+
+const DEFAULT_MAX_ACTIVE_RUNS = 1000
+const DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+
+/** Builds the HTTP app: the v1 contract, `/openapi.json`, `/docs`, `/healthz` and the page at `/`. */
+export function createApp(options: CreateAppOptions): ParleyApp {
+  const store = options.store ?? createMemoryStore()
+  const registry = createRegistry(options.workflows)
+  const runs = new RunManager({
+    registry,
+    store,
+    maxActiveRunsPerUser: options.limits?.maxActiveRunsPerUser ?? DEFAULT_MAX_ACTIVE_RUNS,
+    extendContext: options.extendContext,
+  })
+  const maxBodyBytes = options.limits?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
+
+  const app = new OpenAPIHono<AppEnv>({
+    // Every validation failure takes the one error path, naming each field.
+    defaultHook: (result) => {
+      if (!result.success) {
+        const target = result.target === 'json' ? 'body' : result.target === 'param' ? 'path' : result.target
+        throw new ParleyError('validation_failed', `Invalid ${target}`, fieldErrors(target, result.error))
+      }
+    },
+  })
+  app.onError(handleError)
+  app.notFound((c) => problemResponse(c, problemOf('route_not_found', `No endpoint ${c.req.method} ${new URL(c.req.url).pathname}`)))
+
+  if (options.corsOrigins && options.corsOrigins.length > 0) {
+    app.use(
+      '*',
+      cors({
+        origin: options.corsOrigins,
+        allowHeaders: ['Content-Type', 'Authorization', 'Idempotency-Key'],
+        exposeHeaders: ['Location'],
+      }),
+    )
+  }
+  const provide: MiddlewareHandler<AppEnv> = async (c, next) => {
+    c.set('runs', runs)
+    c.set('registry', registry)
+    await next()
+  }
+  app.use('*', provide)
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: maxBodyBytes,
+      onError: () => {
+        throw new ParleyError('payload_too_large', `Request bodies are limited to ${maxBodyBytes} bytes`)
+      },
+    }),
+  )
+  app.use('/v1/*', createAuthMiddleware(options.auth))
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API key, when the server has keys configured',
+  })
+
+  app.openapi(listWorkflowsRoute, listWorkflows)
+  app.openapi(getWorkflowRoute, getWorkflow)
+  for (const workflow of registry.list()) {
+    app.openapi(createWorkflowRunRoute(workflow), createWorkflowRunHandler(workflow))
+  }
+  app.openapi(createRunRoute, createRun)
+  app.openapi(listRunsRoute, listRuns)
+  app.openapi(getRunRoute, getRun)
+  app.openapi(cancelRunRoute, cancelRun)
+  app.openapi(listMessagesRoute, listMessages)
+  app.openapi(replyToQuestionRoute, replyToQuestion)
+  app.openapi(healthRoute, (c) =>
+    c.json({ status: 'ok' as const, store: store.kind, workflows: registry.list().length, executing_runs: runs.executingCount }, 200),
+  )
+
+  app.doc31('/openapi.json', OPENAPI_CONFIG)
+  app.get('/docs', swaggerUI({ url: '/openapi.json' }))
+  if (options.mountUI) options.mountUI(app)
+  else app.get('/', (c) => c.html(PLACEHOLDER_PAGE))
+
+  return {
+    hono: app,
+    runs,
+    store,
+    fetch: (request) => app.fetch(request),
+    request: app.request,
+    openapi: () => app.getOpenAPI31Document(OPENAPI_CONFIG),
+    async close() {
+      await runs.stop()
+      await store.close()
+    },
+  }
+}

@@ -1,0 +1,98 @@
+import type { Context } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import type { ZodError } from 'zod'
+import { ParleyError } from '../runtime/errors.ts'
+import type { FieldError, Problem, ProblemCode } from '../schemas/problem.ts'
+
+/** The HTTP status of each problem code (RFC 9110 §15 semantics). */
+const STATUS: Record<ProblemCode, ContentfulStatusCode> = {
+  validation_failed: 422,
+  malformed_json: 400,
+  unsupported_media_type: 415,
+  payload_too_large: 413,
+  route_not_found: 404,
+  method_not_allowed: 405,
+  workflow_not_found: 404,
+  run_not_found: 404,
+  question_not_found: 404,
+  question_not_pending: 409,
+  answer_invalid: 422,
+  run_not_active: 409,
+  idempotency_key_mismatch: 422,
+  too_many_active_runs: 429,
+  unauthorized: 401,
+  internal_error: 500,
+}
+
+const TITLES: Record<ProblemCode, string> = {
+  validation_failed: 'The request is not valid',
+  malformed_json: 'The request body is not valid JSON',
+  unsupported_media_type: 'The request body must be application/json',
+  payload_too_large: 'The request body is too large',
+  route_not_found: 'No such endpoint',
+  method_not_allowed: 'Method not allowed on this endpoint',
+  workflow_not_found: 'No such workflow',
+  run_not_found: 'No such run',
+  question_not_found: 'No such question',
+  question_not_pending: 'The question is not waiting for an answer',
+  answer_invalid: 'The answer does not fit the question',
+  run_not_active: 'The run has already finished',
+  idempotency_key_mismatch: 'Idempotency-Key reused for a different request',
+  too_many_active_runs: 'Too many active runs',
+  unauthorized: 'Authentication required',
+  internal_error: 'Internal server error',
+}
+
+export function statusOf(code: ProblemCode): ContentfulStatusCode {
+  return STATUS[code]
+}
+
+/** Builds an RFC 9457 problem details body (https://www.rfc-editor.org/rfc/rfc9457#section-3). */
+export function problemOf(code: ProblemCode, detail: string, instance?: string, errors?: FieldError[]): Problem {
+  return {
+    // Non-resolvable but stable, as RFC 9457 §3.1.1 allows; clients switch on `code`.
+    type: `urn:parley:problem:${code}`,
+    title: TITLES[code],
+    status: STATUS[code],
+    detail,
+    code,
+    ...(instance === undefined ? {} : { instance }),
+    ...(errors === undefined || errors.length === 0 ? {} : { errors }),
+  }
+}
+
+export function problemResponse(c: Context, problem: Problem): Response {
+  return c.body(JSON.stringify(problem), problem.status as ContentfulStatusCode, {
+    'content-type': 'application/problem+json',
+  })
+}
+
+/** The app's one error path: every thrown error becomes a problem+json response. */
+export function handleError(error: Error, c: Context): Response {
+  const instance = new URL(c.req.url).pathname
+  if (error instanceof ParleyError) {
+    return problemResponse(c, problemOf(error.code, error.message, instance, error.errors))
+  }
+  if (error instanceof HTTPException) {
+    const code: ProblemCode =
+      error.status === 413
+        ? 'payload_too_large'
+        : error.status === 401
+          ? 'unauthorized'
+          : error.status < 500
+            ? 'validation_failed'
+            : 'internal_error'
+    return problemResponse(c, { ...problemOf(code, error.message || TITLES[code], instance), status: error.status })
+  }
+  console.error('parley: unhandled error on', c.req.method, instance, error)
+  return problemResponse(c, problemOf('internal_error', 'The server failed to handle this request', instance))
+}
+
+/** Field-by-field errors from a zod validation of one part of the request. */
+export function fieldErrors(target: string, error: ZodError): FieldError[] {
+  return error.issues.map((issue) => ({
+    field: [target, ...issue.path.map(String)].join('.'),
+    message: issue.message,
+  }))
+}

@@ -1,0 +1,27 @@
+import type { RouteHandler } from '@hono/zod-openapi'
+import { waitForMessages } from '../../../runtime/long-poll.ts'
+import type { AppEnv } from '../../app-env.ts'
+import type { listMessagesRoute } from './routes.ts'
+
+export const listMessages: RouteHandler<typeof listMessagesRoute, AppEnv> = async (c) => {
+  const { run_id: runId } = c.req.valid('param')
+  const query = c.req.valid('query')
+  const run = await c.var.runs.getOwnedRun(c.var.userId, runId)
+  const page = await waitForMessages(c.var.runs.store, run, {
+    runId,
+    after: query.after,
+    limit: query.limit,
+    waitMs: query.wait * 1000,
+    signal: c.req.raw.signal,
+  })
+  const last = page.messages.at(-1)
+  return c.json(
+    {
+      messages: page.messages,
+      next_after: last ? last.seq : Math.min(query.after, page.run.last_seq),
+      run_status: page.run.status,
+      last_seq: page.run.last_seq,
+    },
+    200,
+  )
+}

@@ -1,0 +1,29 @@
+import { createRoute } from '@hono/zod-openapi'
+import { ReplyMessageSchema } from '../../../schemas/messages.ts'
+import { ReplyBodySchema, RunIdParamSchema } from '../../../schemas/runs.ts'
+import { requireJsonBody } from '../../middleware/json-body.ts'
+import { problemResponses } from '../../responses.ts'
+
+const replyJson = { 'application/json': { schema: ReplyMessageSchema } }
+
+export const replyToQuestionRoute = createRoute({
+  method: 'post',
+  path: '/v1/runs/{run_id}/replies',
+  operationId: 'replyToQuestion',
+  tags: ['messages'],
+  summary: 'Answer the run’s pending question',
+  description:
+    'The answer is validated against the question: text input takes a string, single choice one of `choices`, ' +
+    'multi-select a list drawn from `choices`. Sending the identical reply again returns the recorded reply (200) ' +
+    'without recording a second one; any other reply to a question that is not pending is 409.',
+  middleware: [requireJsonBody] as const,
+  request: {
+    params: RunIdParamSchema,
+    body: { required: true, content: { 'application/json': { schema: ReplyBodySchema } } },
+  },
+  responses: {
+    201: { description: 'The reply was recorded; the run continues', content: replyJson },
+    200: { description: 'This exact reply was already recorded', content: replyJson },
+    ...problemResponses(400, 401, 404, 409, 413, 415, 422),
+  },
+})

@@ -1,0 +1,82 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import {
+  CreateRunBodySchema,
+  IdempotencyHeaderSchema,
+  ListRunsQuerySchema,
+  RunIdParamSchema,
+  RunListSchema,
+  RunSchema,
+} from '../../../schemas/runs.ts'
+import { requireJsonBody } from '../../middleware/json-body.ts'
+import { problemResponses } from '../../responses.ts'
+
+const runJson = { 'application/json': { schema: RunSchema } }
+const location = { Location: { schema: { type: 'string' as const }, description: 'The run’s URL' } }
+
+export const createRunRoute = createRoute({
+  method: 'post',
+  path: '/v1/runs',
+  operationId: 'createRun',
+  tags: ['runs'],
+  summary: 'Start a run of a workflow',
+  description:
+    'Validates `params` against the workflow’s params schema and starts the run. With an `Idempotency-Key`, ' +
+    'repeating the same request returns the run the first one created (200) instead of starting another.',
+  middleware: [requireJsonBody] as const,
+  request: {
+    headers: IdempotencyHeaderSchema,
+    body: { required: true, content: { 'application/json': { schema: CreateRunBodySchema } } },
+  },
+  responses: {
+    201: { description: 'The run was created and started', headers: location, content: runJson },
+    200: { description: 'The run an earlier request with this Idempotency-Key created', headers: location, content: runJson },
+    ...problemResponses(400, 401, 404, 413, 415, 422, 429),
+  },
+})
+
+export const listRunsRoute = createRoute({
+  method: 'get',
+  path: '/v1/runs',
+  operationId: 'listRuns',
+  tags: ['runs'],
+  summary: 'List your runs, newest first',
+  description: 'Filter by `status` and `workflow`; follow `next_cursor` for the next page.',
+  request: { query: ListRunsQuerySchema },
+  responses: {
+    200: { description: 'A page of runs', content: { 'application/json': { schema: RunListSchema } } },
+    ...problemResponses(401, 422),
+  },
+})
+
+export const getRunRoute = createRoute({
+  method: 'get',
+  path: '/v1/runs/{run_id}',
+  operationId: 'getRun',
+  tags: ['runs'],
+  summary: 'Get a run',
+  description: 'Status, params, result or error, the pending question and the seq of the newest message.',
+  request: { params: RunIdParamSchema },
+  responses: {
+    200: { description: 'The run', content: runJson },
+    ...problemResponses(401, 404),
+  },
+})
+
+export const cancelRunRoute = createRoute({
+  method: 'post',
+  path: '/v1/runs/{run_id}/cancel',
+  operationId: 'cancelRun',
+  tags: ['runs'],
+  summary: 'Cancel a run',
+  description:
+    'Cooperative: the workflow’s `ctx.signal` fires and its next `ui` call stops it. A pending question becomes ' +
+    '`cancelled`, the run `cancelled`. Cancelling a finished run is 409.',
+  request: { params: RunIdParamSchema },
+  responses: {
+    200: { description: 'The cancelled run', content: runJson },
+    ...problemResponses(401, 404, 409),
+  },
+})
+
+export const WorkflowRunBodySchemaFor = (params: z.ZodType, componentName: string) =>
+  z.object({ params: params.default({}) }).openapi(componentName)

@@ -1,0 +1,20 @@
+/**
+ * Parley: multi-agent LLM workflows behind a versioned, OpenAPI-first REST API.
+ *
+ * @example
+ * import { createApp, defineWorkflow, serve } from 'parley'
+ * const app = createApp({ workflows: [greet] })
+ * await serve(app, { port: 8008 })
+ */
+
+export type { CreateAppOptions, ParleyApp } from './http/app.ts'
+export { createApp } from './http/app.ts'
+export type { Workflow, WorkflowContext } from './runtime/define-workflow.ts'
+export { defineWorkflow } from './runtime/define-workflow.ts'
+export type { WorkflowUI } from './runtime/workflow-ui.ts'
+export type { Answer, Message, MessageType, Question } from './schemas/messages.ts'
+export type { RunningServer, ServeOptions } from './server.ts'
+export { serve } from './server.ts'
+export { createMemoryStore } from './store/memory/memory-store.ts'
+export { createSqliteStore } from './store/sqlite/sqlite-store.ts'
+export type { Store } from './store/store.ts'

@@ -1,0 +1,172 @@
+import { z } from '@hono/zod-openapi'
+
+/**
+ * The message log of a run. Wire names follow FastAgency's so its users feel at home;
+ * every type is a named component and `MessageSchema` is a union discriminated on `type`.
+ */
+
+const JsonObjectSchema = z.record(z.string(), z.unknown())
+
+export const TextMessageContentSchema = z
+  .object({ body: z.string().describe('The text an agent (or the workflow) said') })
+  .openapi('TextMessageContent')
+
+export const SystemMessageContentSchema = z
+  .object({ message: JsonObjectSchema.describe('Free-form structured information for the client') })
+  .openapi('SystemMessageContent')
+
+export const SuggestedFunctionCallContentSchema = z
+  .object({
+    function_name: z.string(),
+    call_id: z.string(),
+    arguments: JsonObjectSchema,
+  })
+  .openapi('SuggestedFunctionCallContent')
+
+export const FunctionCallExecutionContentSchema = z
+  .object({
+    function_name: z.string(),
+    call_id: z.string(),
+    retval: z.unknown().describe('What the function returned (or the error it threw, as text)'),
+  })
+  .openapi('FunctionCallExecutionContent')
+
+export const TextInputContentSchema = z
+  .object({
+    prompt: z.string(),
+    suggestions: z.array(z.string()).describe('Answers the client may offer with one click'),
+    password: z.boolean().describe('When true the client masks what the user types'),
+  })
+  .openapi('TextInputContent')
+
+export const MultipleChoiceContentSchema = z
+  .object({
+    prompt: z.string(),
+    choices: z.array(z.string()).min(1),
+    default: z.string().nullable().describe('The choice preselected by the client, if any'),
+    single: z.boolean().describe('true: exactly one answer (a string); false: any subset (a string[])'),
+  })
+  .openapi('MultipleChoiceContent')
+
+export const AnswerSchema = z
+  .union([z.string(), z.array(z.string())])
+  .openapi('Answer', { description: 'A string, or a string[] for a multi-select question' })
+
+export const ReplyContentSchema = z
+  .object({
+    question_id: z.string().describe('The `id` of the question message this answers'),
+    answer: AnswerSchema,
+  })
+  .openapi('ReplyContent')
+
+export const ErrorContentSchema = z.object({ short: z.string(), long: z.string().nullable() }).openapi('ErrorContent')
+
+export const WorkflowStartedContentSchema = z
+  .object({ name: z.string(), description: z.string(), params: JsonObjectSchema })
+  .openapi('WorkflowStartedContent')
+
+export const WorkflowCompletedContentSchema = z
+  .object({ result: z.string().nullable().describe('The workflow’s result; null when it failed or was cancelled') })
+  .openapi('WorkflowCompletedContent')
+
+const envelope = {
+  id: z.string().describe('Unique message id; for a question, what a reply names as `question_id`'),
+  seq: z.int().min(1).describe('Position in the run’s log: 1, 2, 3 … — the client’s cursor'),
+  run_id: z.string(),
+  sender: z.string().nullable(),
+  recipient: z.string().nullable(),
+  auto_reply: z.boolean(),
+  created_at: z.iso.datetime(),
+}
+
+function messageOf<T extends string, C extends z.ZodType>(type: T, content: C, name: string, description: string) {
+  return z.object({ ...envelope, type: z.literal(type), content }).openapi(name, { description })
+}
+
+export const WorkflowStartedMessageSchema = messageOf(
+  'workflow_started',
+  WorkflowStartedContentSchema,
+  'WorkflowStartedMessage',
+  'First message of every run',
+)
+export const TextMessageSchema = messageOf('text_message', TextMessageContentSchema, 'TextMessage', 'Text from an agent or the workflow')
+export const SystemMessageSchema = messageOf(
+  'system_message',
+  SystemMessageContentSchema,
+  'SystemMessage',
+  'Structured information for the client',
+)
+export const SuggestedFunctionCallMessageSchema = messageOf(
+  'suggested_function_call',
+  SuggestedFunctionCallContentSchema,
+  'SuggestedFunctionCallMessage',
+  'An agent proposes a tool call',
+)
+export const FunctionCallExecutionMessageSchema = messageOf(
+  'function_call_execution',
+  FunctionCallExecutionContentSchema,
+  'FunctionCallExecutionMessage',
+  'A tool call was executed',
+)
+export const TextInputMessageSchema = messageOf(
+  'text_input',
+  TextInputContentSchema,
+  'TextInputMessage',
+  'A question answered with free text',
+)
+export const MultipleChoiceMessageSchema = messageOf(
+  'multiple_choice',
+  MultipleChoiceContentSchema,
+  'MultipleChoiceMessage',
+  'A question answered by picking one or several choices',
+)
+export const ReplyMessageSchema = messageOf('reply', ReplyContentSchema, 'ReplyMessage', 'The recorded answer to a question')
+export const ErrorMessageSchema = messageOf('error', ErrorContentSchema, 'ErrorMessage', 'Something went wrong')
+export const WorkflowCompletedMessageSchema = messageOf(
+  'workflow_completed',
+  WorkflowCompletedContentSchema,
+  'WorkflowCompletedMessage',
+  'Last message of every run',
+)
+
+export const MessageSchema = z
+  .discriminatedUnion('type', [
+    WorkflowStartedMessageSchema,
+    TextMessageSchema,
+    SystemMessageSchema,
+    SuggestedFunctionCallMessageSchema,
+    FunctionCallExecutionMessageSchema,
+    TextInputMessageSchema,
+    MultipleChoiceMessageSchema,
+    ReplyMessageSchema,
+    ErrorMessageSchema,
+    WorkflowCompletedMessageSchema,
+  ])
+  .openapi('Message')
+
+export const QuestionSchema = z
+  .discriminatedUnion('type', [TextInputMessageSchema, MultipleChoiceMessageSchema])
+  .openapi('Question', { description: 'A message that expects a reply' })
+
+export type Message = z.infer<typeof MessageSchema>
+export type MessageType = Message['type']
+export type Question = z.infer<typeof QuestionSchema>
+export type Answer = z.infer<typeof AnswerSchema>
+export type ErrorContent = z.infer<typeof ErrorContentSchema>
+export type ContentOf<T extends MessageType> = Extract<Message, { type: T }>['content']
+
+/** What the runtime hands the store; the store assigns `id`, `seq` and `created_at`. */
+export type MessageDraft = {
+  [T in MessageType]: {
+    type: T
+    content: ContentOf<T>
+    sender: string | null
+    recipient: string | null
+    auto_reply: boolean
+  }
+}[MessageType]
+
+export const QUESTION_TYPES = ['text_input', 'multiple_choice'] as const
+export function isQuestion(message: Message): message is Question {
+  return message.type === 'text_input' || message.type === 'multiple_choice'
+}

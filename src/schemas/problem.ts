@@ -1,0 +1,45 @@
+import { z } from '@hono/zod-openapi'
+
+/** Stable, machine-readable error codes. Clients switch on these, never on `title`. */
+export const PROBLEM_CODES = [
+  'validation_failed',
+  'malformed_json',
+  'unsupported_media_type',
+  'payload_too_large',
+  'route_not_found',
+  'method_not_allowed',
+  'workflow_not_found',
+  'run_not_found',
+  'question_not_found',
+  'question_not_pending',
+  'answer_invalid',
+  'run_not_active',
+  'idempotency_key_mismatch',
+  'too_many_active_runs',
+  'unauthorized',
+  'internal_error',
+] as const
+export type ProblemCode = (typeof PROBLEM_CODES)[number]
+
+export const FieldErrorSchema = z
+  .object({
+    field: z.string().describe('Where the problem is, e.g. `body.params.max_turns` or `query.wait`'),
+    message: z.string(),
+  })
+  .openapi('FieldError')
+
+/** An RFC 9457 problem details object (https://www.rfc-editor.org/rfc/rfc9457), with our `code`. */
+export const ProblemSchema = z
+  .object({
+    type: z.string().describe('A URI reference identifying the problem type'),
+    title: z.string(),
+    status: z.int(),
+    detail: z.string(),
+    code: z.enum(PROBLEM_CODES),
+    instance: z.string().optional(),
+    errors: z.array(FieldErrorSchema).optional().describe('One entry per invalid field'),
+  })
+  .openapi('Problem')
+
+export type Problem = z.infer<typeof ProblemSchema>
+export type FieldError = z.infer<typeof FieldErrorSchema>

@@ -1,0 +1,140 @@
+import { z } from '@hono/zod-openapi'
+import { AnswerSchema, ErrorContentSchema, MessageSchema, QuestionSchema } from './messages.ts'
+
+export const RUN_STATUSES = ['queued', 'running', 'awaiting_input', 'completed', 'failed', 'cancelled'] as const
+export const FINISHED_STATUSES = ['completed', 'failed', 'cancelled'] as const
+
+export const RunStatusSchema = z.enum(RUN_STATUSES).openapi('RunStatus', {
+  description: 'queued → running ⇄ awaiting_input → completed | failed | cancelled',
+})
+
+export const UsageSchema = z
+  .object({
+    prompt_tokens: z.int().min(0),
+    completion_tokens: z.int().min(0),
+    total_tokens: z.int().min(0),
+  })
+  .openapi('Usage', { description: 'LLM tokens the run has used so far' })
+
+export const RunSchema = z
+  .object({
+    id: z.string(),
+    workflow: z.string(),
+    status: RunStatusSchema,
+    params: z.record(z.string(), z.unknown()).describe('The validated params, defaults applied'),
+    result: z.string().nullable().describe('Set when the run completed'),
+    error: z.union([ErrorContentSchema, z.null()]).describe('Set when the run failed'),
+    pending_question: z.union([QuestionSchema, z.null()]).describe('The question the run is waiting on, if any'),
+    last_seq: z.int().min(0).describe('seq of the newest message (0 before the first)'),
+    usage: UsageSchema,
+    created_at: z.iso.datetime(),
+    updated_at: z.iso.datetime(),
+    finished_at: z.iso.datetime().nullable(),
+  })
+  .openapi('Run')
+
+export const RunListSchema = z
+  .object({
+    runs: z.array(RunSchema),
+    next_cursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page'),
+  })
+  .openapi('RunList')
+
+export const ParamsObjectSchema = z.record(z.string(), z.unknown())
+
+export const CreateRunBodySchema = z
+  .object({
+    workflow: z.string().min(1).describe('Name of a registered workflow'),
+    params: ParamsObjectSchema.default({}).describe('Validated against the workflow’s params schema'),
+  })
+  .openapi('CreateRunRequest')
+
+export const RunIdParamSchema = z.object({
+  run_id: z
+    .string()
+    .min(1)
+    .openapi({ param: { name: 'run_id', in: 'path' }, example: '0f6c…' }),
+})
+
+export const IdempotencyHeaderSchema = z.object({
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(255)
+    .optional()
+    .openapi({
+      param: { name: 'idempotency-key', in: 'header' },
+      description: 'Retry-safe creation: the same key and body return the same run instead of starting another',
+    }),
+})
+
+/**
+ * A number in the query string. zod coerces the text; the OpenAPI schema is spelled out because
+ * the generator cannot see through `z.coerce` (it would say `integer | null` and drop the bounds).
+ */
+function queryNumber(name: string, spec: { integer: boolean; min: number; max?: number; default: number; description: string }) {
+  let schema = spec.integer ? z.coerce.number().int().min(spec.min) : z.coerce.number().min(spec.min)
+  if (spec.max !== undefined) schema = schema.max(spec.max)
+  const openapi = {
+    param: { name, in: 'query' as const },
+    type: spec.integer ? ('integer' as const) : ('number' as const),
+    minimum: spec.min,
+    ...(spec.max === undefined ? {} : { maximum: spec.max }),
+    default: spec.default,
+    description: spec.description,
+  }
+  return schema.default(spec.default).openapi(openapi)
+}
+
+export const ListRunsQuerySchema = z.object({
+  status: RunStatusSchema.optional().openapi({ param: { name: 'status', in: 'query' } }),
+  workflow: z
+    .string()
+    .optional()
+    .openapi({ param: { name: 'workflow', in: 'query' } }),
+  limit: queryNumber('limit', { integer: true, min: 1, max: 100, default: 20, description: 'Runs per page' }),
+  cursor: z
+    .string()
+    .optional()
+    .openapi({ param: { name: 'cursor', in: 'query' }, description: 'From `next_cursor`' }),
+})
+
+export const MAX_WAIT_SECONDS = 60
+export const MAX_MESSAGES_PER_PAGE = 1000
+
+export const ListMessagesQuerySchema = z.object({
+  after: queryNumber('after', { integer: true, min: 0, default: 0, description: 'Return messages with seq greater than this' }),
+  wait: queryNumber('wait', {
+    integer: false,
+    min: 0,
+    max: MAX_WAIT_SECONDS,
+    default: 0,
+    description: `Seconds to hold the request when there is nothing new and the run is active (0–${MAX_WAIT_SECONDS})`,
+  }),
+  limit: queryNumber('limit', { integer: true, min: 1, max: MAX_MESSAGES_PER_PAGE, default: 100, description: 'Most messages to return' }),
+})
+
+export const MessagePageSchema = z
+  .object({
+    messages: z.array(MessageSchema),
+    next_after: z.int().min(0).describe('The cursor to send as `after` next time'),
+    run_status: RunStatusSchema,
+    last_seq: z.int().min(0).describe('seq of the run’s newest message; more are waiting when it exceeds next_after'),
+  })
+  .openapi('MessagePage')
+
+export const ReplyBodySchema = z
+  .object({
+    question_id: z.string().min(1),
+    answer: AnswerSchema,
+  })
+  .openapi('ReplyRequest')
+
+export type Run = z.infer<typeof RunSchema>
+export type RunStatus = z.infer<typeof RunStatusSchema>
+export type Usage = z.infer<typeof UsageSchema>
+export type MessagePage = z.infer<typeof MessagePageSchema>
+
+export function isFinished(status: RunStatus): boolean {
+  return (FINISHED_STATUSES as readonly string[]).includes(status)
+}

@@ -1,0 +1,36 @@
+/**
+ * In-process wake-ups, one channel per run. Listeners are plain callbacks held in a Set, so a
+ * held long-poll costs one Set entry; dropping the last listener drops the channel.
+ */
+export class RunEvents {
+  readonly #channels = new Map<string, Set<() => void>>()
+
+  subscribe(runId: string, listener: () => void): () => void {
+    let channel = this.#channels.get(runId)
+    if (!channel) {
+      channel = new Set()
+      this.#channels.set(runId, channel)
+    }
+    channel.add(listener)
+    return () => {
+      const current = this.#channels.get(runId)
+      if (!current) return
+      current.delete(listener)
+      if (current.size === 0) this.#channels.delete(runId)
+    }
+  }
+
+  emit(runId: string): void {
+    const channel = this.#channels.get(runId)
+    if (!channel) return
+    // Copy first: a listener typically unsubscribes itself while we iterate.
+    for (const listener of [...channel]) listener()
+  }
+
+  /** How many listeners are held, across all runs (tests check that none leak). */
+  get listenerCount(): number {
+    let count = 0
+    for (const channel of this.#channels.values()) count += channel.size
+    return count
+  }
+}
