@@ -3,6 +3,7 @@ import { OpenAPIHono } from '@hono/zod-openapi'
 import type { MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
+import { methodNotAllowed } from 'hono/method-not-allowed'
 import type { Workflow, WorkflowContext } from '../runtime/define-workflow.ts'
 import { ParleyError } from '../runtime/errors.ts'
 import { createRegistry } from '../runtime/registry.ts'
@@ -102,6 +103,18 @@ export function createApp(options: CreateAppOptions): ParleyApp {
     await next()
   }
   app.use('*', provide)
+  app.use(
+    '*',
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) => {
+        const problem = problemOf('method_not_allowed', `${c.req.method} is not allowed here; use ${methods.join(', ')}`, c.req.path)
+        const response = problemResponse(c, problem)
+        response.headers.set('Allow', methods.join(', '))
+        return response
+      },
+    }),
+  )
   app.use(
     '/v1/*',
     bodyLimit({

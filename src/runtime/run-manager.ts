@@ -61,38 +61,36 @@ export class RunManager {
   async start(request: StartRun): Promise<{ run: RunRecord; created: boolean }> {
     const workflow = this.workflowOrThrow(request.workflow)
     const params = parseParams(workflow, request.params)
-    const store = this.#options.store
     const requestHash = request.idempotencyKey === undefined ? null : fingerprint(request.workflow, request.params)
-    if (request.idempotencyKey !== undefined) {
-      // A retry must not count against the limit the first attempt already passed.
-      const outcome = await store.createRun({
-        user_id: request.userId,
-        workflow: workflow.name,
-        params,
-        idempotency_key: request.idempotencyKey,
-        request_hash: requestHash,
-      })
-      if (outcome.kind === 'existing') {
+    const outcome = await this.#options.store.createRun({
+      user_id: request.userId,
+      workflow: workflow.name,
+      params,
+      idempotency_key: request.idempotencyKey ?? null,
+      request_hash: requestHash,
+      max_active_runs: this.#options.maxActiveRunsPerUser,
+    })
+    switch (outcome.kind) {
+      case 'created':
+        this.#execute(workflow, outcome.run)
+        return { run: outcome.run, created: true }
+      case 'existing':
         if (outcome.run.request_hash !== requestHash) {
           throw new ParleyError('idempotency_key_mismatch', 'This Idempotency-Key was already used for a different request', [
             { field: 'header.idempotency-key', message: 'reused with another workflow or other params' },
           ])
         }
         return { run: outcome.run, created: false }
+      case 'limit_reached':
+        throw new ParleyError(
+          'too_many_active_runs',
+          `At most ${this.#options.maxActiveRunsPerUser} runs may be active at once (you have ${outcome.active}); finish or cancel one first`,
+        )
+      default: {
+        const unreachable: never = outcome
+        throw new Error(`unexpected outcome ${JSON.stringify(unreachable)}`)
       }
-      this.#execute(workflow, outcome.run)
-      return { run: outcome.run, created: true }
     }
-    await this.#checkActiveLimit(request.userId)
-    const outcome = await store.createRun({
-      user_id: request.userId,
-      workflow: workflow.name,
-      params,
-      idempotency_key: null,
-      request_hash: null,
-    })
-    this.#execute(workflow, outcome.run)
-    return { run: outcome.run, created: true }
   }
 
   /** The run if it exists and belongs to `userId`; anyone else gets the same 404 as for no run at all. */
@@ -173,13 +171,6 @@ export class RunManager {
   /** How many runs execute in this process right now. */
   get executingCount(): number {
     return this.#executing.size
-  }
-
-  async #checkActiveLimit(userId: string): Promise<void> {
-    const limit = this.#options.maxActiveRunsPerUser
-    if ((await this.#options.store.countActiveRuns(userId)) >= limit) {
-      throw new ParleyError('too_many_active_runs', `At most ${limit} runs may be active at once; finish or cancel one first`)
-    }
   }
 
   #execute(workflow: Workflow, run: RunRecord): void {

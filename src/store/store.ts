@@ -27,6 +27,8 @@ export interface NewRun {
   params: Record<string, unknown>
   idempotency_key: string | null
   request_hash: string | null
+  /** Refuse (`limit_reached`) when the user already has this many unfinished runs. */
+  max_active_runs: number
 }
 
 /** Fields of a run that change as it goes; the store sets `updated_at` itself. */
@@ -61,7 +63,10 @@ export type AnswerOutcome =
   | { kind: 'not_pending'; status: QuestionStatus }
   | { kind: 'not_found' }
 
-export type CreateRunOutcome = { kind: 'created'; run: RunRecord } | { kind: 'existing'; run: RunRecord }
+export type CreateRunOutcome =
+  | { kind: 'created'; run: RunRecord }
+  | { kind: 'existing'; run: RunRecord }
+  | { kind: 'limit_reached'; active: number }
 
 /** Thrown when something tries to write to a run that has already finished. */
 export class RunFinishedError extends Error {

@@ -61,6 +61,10 @@ export function createSyncStore(backend: SyncBackend): Store & { readonly events
           const existing = backend.findRunByIdempotencyKey(input.user_id, input.idempotency_key)
           if (existing) return { kind: 'existing' as const, run: existing }
         }
+        // Checked inside the transaction, after the key lookup: a retry is never refused, and
+        // two concurrent creates cannot both slip under the limit.
+        const active = backend.countActiveRuns(input.user_id)
+        if (active >= input.max_active_runs) return { kind: 'limit_reached' as const, active }
         const run = newRunRecord(input, monotonicNow())
         backend.insertRun(run)
         return { kind: 'created' as const, run }
