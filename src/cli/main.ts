@@ -61,6 +61,9 @@ async function serveCommand(args: string[]): Promise<void> {
   }
   process.on('SIGINT', () => void stop('SIGINT'))
   process.on('SIGTERM', () => void stop('SIGTERM'))
+  // Node exits on an unhandled rejection by default; one workflow's unawaited promise must not
+  // take every other run down with it. Logged, and the server lives on.
+  process.on('unhandledRejection', (reason) => console.error('parley: unhandled rejection (an unawaited promise in a workflow?)', reason))
 }
 
 await main(process.argv.slice(2))

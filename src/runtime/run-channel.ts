@@ -21,9 +21,9 @@ export function createRunChannel(store: Store, runId: string, signal: AbortSigna
   }
 
   return {
-    emit: (draft) => guard(() => store.append(runId, draft)),
+    emit: (draft) => guard(() => store.append(runId, plainJson(draft))),
     async ask(draft) {
-      const question = await guard(() => store.append(runId, draft))
+      const question = await guard(() => store.append(runId, plainJson(draft)))
       return new Promise<Answer>((resolve, reject) => {
         let done = false
         const finish = (outcome: Answer | Error) => {
@@ -50,4 +50,14 @@ export function createRunChannel(store: Store, runId: string, signal: AbortSigna
       })
     },
   }
+}
+
+/**
+ * What a workflow hands over becomes plain JSON here, as every backend stores it: what JSON
+ * cannot carry (a BigInt, a cycle) fails the workflow's call instead of poisoning the run's log
+ * (an in-memory log would otherwise fail every later read), and the log never shares an object
+ * the workflow may still change.
+ */
+function plainJson<T>(draft: T): T {
+  return JSON.parse(JSON.stringify(draft)) as T
 }

@@ -210,7 +210,7 @@ export class RunManager {
       // A cancelled run was settled by `cancel`, and one stopped by shutdown is settled by the next
       // start's recovery; anything else fails the run, never the server.
       if (signal.aborted || error instanceof RunFinishedError || error instanceof RunCancelledError) return
-      const short = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+      const short = error instanceof Error ? `${error.name}: ${error.message}` : describeThrown(error)
       const long = error instanceof Error && error.stack ? error.stack : null
       await store.finishRun(run.id, failureDrafts(short, long), failureChange(short, long), 'expired').catch(() => undefined)
     }
@@ -243,6 +243,17 @@ function usageRecorder(store: Store, run: RunRecord): (usage: Usage) => Promise<
       total_tokens: total.total_tokens + usage.total_tokens,
     }
     await store.updateRun(run.id, { usage: total })
+  }
+}
+
+/** A readable line for a thrown non-Error: `throw { reason }` shows its reason, not "[object Object]". */
+function describeThrown(value: unknown): string {
+  try {
+    const json = typeof value === 'object' && value !== null ? JSON.stringify(value) : undefined
+    return json !== undefined && json !== '{}' ? json : String(value)
+  } catch {
+    // A cycle, a BigInt inside, or an object with no prototype: still never fail the failure path.
+    return Object.prototype.toString.call(value)
   }
 }
 
