@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+
 /**
  * The one place that reads the environment. Everything else receives these values.
  */
@@ -9,7 +11,18 @@ export interface ParleyConfig {
   apiKeys: Map<string, string>
   corsOrigins: string[]
   maxActiveRunsPerUser: number
-  openai: { apiKey: string | undefined; baseURL: string | undefined; model: string | undefined }
+  openai: LlmEnvConfig
+}
+
+/** The LLM endpoint agents use by default (see src/agents/llm-config.ts). */
+export interface LlmEnvConfig {
+  apiKey: string | undefined
+  baseURL: string | undefined
+  model: string | undefined
+  /** Retries of 429/5xx/timeouts by the openai client, with its backoff. */
+  maxRetries: number
+  /** Per-attempt timeout of one completion request. */
+  timeoutMs: number
 }
 
 type Env = Record<string, string | undefined>
@@ -22,22 +35,82 @@ export function loadConfig(env: Env = process.env): ParleyConfig {
     host: env.PARLEY_HOST ?? '127.0.0.1',
     store,
     sqlitePath: env.PARLEY_SQLITE_PATH ?? '.parley/parley.db',
-    apiKeys: parseApiKeys(env.PARLEY_API_KEYS),
+    apiKeys: loadApiKeys(env),
     corsOrigins: list(env.PARLEY_CORS_ORIGINS),
     maxActiveRunsPerUser: integer(env.PARLEY_MAX_ACTIVE_RUNS, 1000, 'PARLEY_MAX_ACTIVE_RUNS'),
-    openai: { apiKey: env.OPENAI_API_KEY || undefined, baseURL: env.OPENAI_BASE_URL || undefined, model: env.PARLEY_MODEL || undefined },
+    openai: loadLlmConfig(env),
   }
 }
 
-/** `key1:alice,key2:bob` → key → user id. */
+/** Only the LLM part: agents resolve it lazily, when they first call a model, not at import. */
+export function loadLlmConfig(env: Env = process.env): LlmEnvConfig {
+  return {
+    apiKey: env.OPENAI_API_KEY || undefined,
+    baseURL: env.OPENAI_BASE_URL || undefined,
+    model: env.PARLEY_MODEL || undefined,
+    maxRetries: integer(env.PARLEY_LLM_MAX_RETRIES, 2, 'PARLEY_LLM_MAX_RETRIES'),
+    timeoutMs: integer(env.PARLEY_LLM_TIMEOUT_MS, 120_000, 'PARLEY_LLM_TIMEOUT_MS'),
+  }
+}
+
+/** `key1:alice,key2:bob` → key → user id. Errors say which entry, never echo a key. */
 export function parseApiKeys(raw: string | undefined): Map<string, string> {
   const keys = new Map<string, string>()
-  for (const entry of list(raw)) {
+  for (const [index, entry] of list(raw).entries()) {
     const at = entry.lastIndexOf(':')
-    if (at <= 0 || at === entry.length - 1) throw new Error('PARLEY_API_KEYS entries look like key:user_id, separated by commas')
-    keys.set(entry.slice(0, at), entry.slice(at + 1))
+    const key = entry.slice(0, Math.max(at, 0)).trim()
+    const userId = entry.slice(at + 1).trim()
+    if (at < 0 || key === '' || userId === '') {
+      throw new Error(`PARLEY_API_KEYS entry ${index + 1} is not key:user_id (entries look like key1:alice,key2:bob)`)
+    }
+    addKey(keys, key, userId, `PARLEY_API_KEYS entry ${index + 1}`)
   }
   return keys
+}
+
+/** PARLEY_API_KEYS and the JSON file PARLEY_API_KEYS_FILE names (`{ "key": "user_id" }`), merged. */
+export function loadApiKeys(env: Env): Map<string, string> {
+  const keys = parseApiKeys(env.PARLEY_API_KEYS)
+  const path = env.PARLEY_API_KEYS_FILE
+  if (path) for (const [key, userId] of readApiKeysFile(path)) addKey(keys, key, userId, `PARLEY_API_KEYS_FILE (${path})`)
+  return keys
+}
+
+/** Reads `{ "key": "user_id", … }`. An empty file is refused: it would silently turn auth off. */
+export function readApiKeysFile(path: string): Map<string, string> {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (error) {
+    throw new Error(`PARLEY_API_KEYS_FILE: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`)
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    // JSON.parse's message quotes the text, which would put a key in the log.
+    throw new Error(`PARLEY_API_KEYS_FILE: ${path} is not valid JSON`)
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new Error(`PARLEY_API_KEYS_FILE: ${path} must hold a JSON object mapping each API key to a user id`)
+  }
+  const keys = new Map<string, string>()
+  for (const [index, [key, userId]] of Object.entries(parsed).entries()) {
+    if (key.trim() === '' || typeof userId !== 'string' || userId.trim() === '') {
+      throw new Error(`PARLEY_API_KEYS_FILE: entry ${index + 1} of ${path} must map a non-empty key to a non-empty user id string`)
+    }
+    keys.set(key.trim(), userId.trim())
+  }
+  if (keys.size === 0) throw new Error(`PARLEY_API_KEYS_FILE: ${path} holds no keys (auth would be off)`)
+  return keys
+}
+
+function addKey(keys: Map<string, string>, key: string, userId: string, where: string): void {
+  const existing = keys.get(key)
+  if (existing !== undefined && existing !== userId) {
+    throw new Error(`${where}: this key is already given to user "${existing}"; one key maps to one user`)
+  }
+  keys.set(key, userId)
 }
 
 function list(raw: string | undefined): string[] {

@@ -65,6 +65,8 @@ export function problemOf(code: ProblemCode, detail: string, instance?: string, 
 export function problemResponse(c: Context, problem: Problem): Response {
   return c.body(JSON.stringify(problem), problem.status as ContentfulStatusCode, {
     'content-type': 'application/problem+json',
+    // A 401 names the scheme to authenticate with (RFC 9110 §11.6.1; Bearer: RFC 6750 §3).
+    ...(problem.status === 401 ? { 'www-authenticate': 'Bearer realm="parley"' } : {}),
   })
 }
 
