@@ -1,0 +1,292 @@
+"""A small, standard-library-only client for the Parley v1 HTTP API.
+
+Every method maps to one operation of the OpenAPI contract (``/openapi.json``) and returns the
+decoded JSON exactly as the server sent it: dicts and lists with the wire's snake_case names.
+HTTP errors raise :class:`ParleyError`, which carries the RFC 9457 problem fields.
+
+Example::
+
+    from parley_client import ParleyClient
+
+    client = ParleyClient("http://localhost:8008")
+    run = client.create_run("greet", {"greeting": "Hi"})
+    for message in client.follow(run["id"]):
+        if message["type"] == "text_input":
+            client.reply(run["id"], message["id"], "Ada")
+        elif message["type"] == "multiple_choice":
+            client.reply(run["id"], message["id"], message["content"]["choices"][0])
+        else:
+            print(message["type"], message["content"])
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Union
+
+__all__ = ["ParleyClient", "ParleyError", "FINISHED_STATUSES", "Answer", "Json"]
+
+Json = Dict[str, Any]
+"""A decoded JSON object, keys as on the wire (snake_case)."""
+
+Answer = Union[str, List[str]]
+"""A reply: a string, or a list of strings for a multi-select question."""
+
+FINISHED_STATUSES = frozenset({"completed", "failed", "cancelled"})
+"""Run statuses after which no message is ever appended."""
+
+# Gateways in front of several server processes answer these while one restarts; a follower
+# retries them like a dropped connection. Every other HTTP error is the caller's to handle.
+_RETRYABLE_STATUSES = frozenset({502, 503, 504})
+
+# Errors that mean "the connection failed", not "the server said no".
+_CONNECTION_ERRORS = (
+    urllib.error.URLError,
+    http.client.HTTPException,  # RemoteDisconnected, IncompleteRead, BadStatusLine
+    ConnectionError,
+    socket.timeout,
+    TimeoutError,
+)
+
+
+class ParleyError(Exception):
+    """An HTTP error answered by the server, with its problem+json fields (RFC 9457).
+
+    Attributes:
+        status: the HTTP status, e.g. 404.
+        code: Parley's stable machine-readable code, e.g. ``"run_not_found"``; switch on this.
+        title: a short human summary of the problem type.
+        detail: what went wrong with this request.
+        errors: one ``{"field": ..., "message": ...}`` per invalid field (may be empty).
+        type: the problem type URI.
+        instance: the request path the problem occurred on.
+        body: the whole decoded problem (or ``None`` when the body was not JSON).
+    """
+
+    def __init__(
+        self,
+        status: int,
+        code: Optional[str],
+        title: str,
+        detail: str,
+        errors: Optional[List[Json]] = None,
+        type: Optional[str] = None,
+        instance: Optional[str] = None,
+        body: Optional[Json] = None,
+    ) -> None:
+        super().__init__(f"{status} {code or 'http_error'}: {detail or title}")
+        self.status = status
+        self.code = code
+        self.title = title
+        self.detail = detail
+        self.errors: List[Json] = list(errors or [])
+        self.type = type
+        self.instance = instance
+        self.body = body
+
+    @property
+    def fields(self) -> List[str]:
+        """The names of the invalid fields, e.g. ``["query.wait"]``."""
+        return [str(error.get("field")) for error in self.errors if isinstance(error, dict)]
+
+    @classmethod
+    def from_response(cls, status: int, reason: str, raw: bytes) -> "ParleyError":
+        """Builds the error from a response body, problem+json or not."""
+        try:
+            body = json.loads(raw.decode("utf-8")) if raw else None
+        except (UnicodeDecodeError, ValueError):
+            body = None
+        if not isinstance(body, dict):
+            text = raw.decode("utf-8", "replace").strip()[:500]
+            return cls(status, None, reason or "HTTP error", text or reason or f"HTTP {status}")
+        return cls(
+            status=int(body.get("status") or status),
+            code=body.get("code"),
+            title=str(body.get("title") or reason or ""),
+            detail=str(body.get("detail") or ""),
+            errors=body.get("errors") if isinstance(body.get("errors"), list) else None,
+            type=body.get("type"),
+            instance=body.get("instance"),
+            body=body,
+        )
+
+
+class ParleyClient:
+    """A client for one Parley server.
+
+    Args:
+        base_url: the server's root, e.g. ``"http://localhost:8008"`` (``/v1`` is added).
+        api_key: sent as ``Authorization: Bearer <api_key>`` when the server has keys configured.
+        timeout: seconds to wait for any response; a long-poll waits ``wait`` seconds more.
+    """
+
+    def __init__(self, base_url: str, api_key: Optional[str] = None, timeout: float = 30.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.api_key = api_key
+        self.timeout = timeout
+
+    # -- workflows ---------------------------------------------------------------------------
+
+    def list_workflows(self) -> List[Json]:
+        """``listWorkflows``: every workflow with its name, description and ``params_schema``."""
+        return self._request("GET", "/v1/workflows")["workflows"]
+
+    def get_workflow(self, name: str) -> Json:
+        """``getWorkflow``: one workflow; ``ParleyError`` 404 ``workflow_not_found`` if unknown."""
+        return self._request("GET", f"/v1/workflows/{_segment(name)}")
+
+    # -- runs --------------------------------------------------------------------------------
+
+    def create_run(self, workflow: str, params: Optional[Mapping[str, Any]] = None, idempotency_key: Optional[str] = None) -> Json:
+        """``createRun``: starts ``workflow`` with ``params`` and returns the Run.
+
+        With ``idempotency_key``, repeating the same call returns the run the first one created
+        instead of starting another, so a create can be retried safely after a network error.
+        """
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key is not None else None
+        body = {"workflow": workflow, "params": dict(params or {})}
+        return self._request("POST", "/v1/runs", body=body, headers=headers)
+
+    def list_runs(
+        self,
+        status: Optional[str] = None,
+        workflow: Optional[str] = None,
+        limit: Optional[int] = None,
+        cursor: Optional[str] = None,
+    ) -> Json:
+        """``listRuns``: a page of your runs, newest first: ``{"runs": [...], "next_cursor": ...}``.
+
+        Pass ``next_cursor`` back as ``cursor`` for the next page; it is ``None`` on the last one.
+        """
+        query = {"status": status, "workflow": workflow, "limit": limit, "cursor": cursor}
+        return self._request("GET", "/v1/runs", query=query)
+
+    def get_run(self, run_id: str) -> Json:
+        """``getRun``: status, params, result or error, pending question, ``last_seq``."""
+        return self._request("GET", f"/v1/runs/{_segment(run_id)}")
+
+    def cancel_run(self, run_id: str) -> Json:
+        """``cancelRun``: cancels the run and returns it; ``ParleyError`` 409 if it already finished."""
+        return self._request("POST", f"/v1/runs/{_segment(run_id)}/cancel")
+
+    # -- messages ----------------------------------------------------------------------------
+
+    def list_messages(self, run_id: str, after: int = 0, wait: float = 0, limit: Optional[int] = None) -> Json:
+        """``listMessages``, the long-poll: the messages with ``seq`` greater than ``after``.
+
+        Answers at once when there are some or the run has finished; otherwise the server holds
+        the request up to ``wait`` seconds (at most 60). Returns
+        ``{"messages": [...], "next_after": n, "run_status": ..., "last_seq": n}``; send
+        ``next_after`` as ``after`` next time.
+        """
+        query = {"after": after, "wait": _number(wait), "limit": limit}
+        return self._request("GET", f"/v1/runs/{_segment(run_id)}/messages", query=query, timeout=self.timeout + float(wait))
+
+    def reply(self, run_id: str, question_id: str, answer: Answer) -> Json:
+        """``replyToQuestion``: answers the pending question; returns the recorded ``reply`` message.
+
+        ``answer`` is a string for ``text_input`` and single-choice questions, a list of strings
+        drawn from ``choices`` for a multi-select one. Sending the same reply twice is harmless.
+        """
+        body = {"question_id": question_id, "answer": answer if isinstance(answer, str) else list(answer)}
+        return self._request("POST", f"/v1/runs/{_segment(run_id)}/replies", body=body)
+
+    def follow(
+        self,
+        run_id: str,
+        after: int = 0,
+        wait: float = 25,
+        *,
+        max_retries: Optional[int] = 10,
+        backoff: float = 0.5,
+        max_backoff: float = 15.0,
+    ) -> Iterator[Json]:
+        """Yields each message of the run once, in ``seq`` order, until the run has finished.
+
+        Long-polls ``listMessages`` and follows its cursor, so nothing is skipped or repeated,
+        even across reconnects. A dropped connection or a 502/503/504 is retried with
+        exponential backoff (``backoff`` doubling up to ``max_backoff`` seconds); after
+        ``max_retries`` failures in a row (``None``: never give up) the last error is raised.
+        Other HTTP errors raise :class:`ParleyError` at once.
+
+        It is fine to call :meth:`reply` while the generator is paused on a question.
+        """
+        cursor = after
+        failures = 0
+        while True:
+            try:
+                page = self.list_messages(run_id, after=cursor, wait=wait)
+            except (ParleyError, *_CONNECTION_ERRORS) as error:
+                if isinstance(error, ParleyError) and error.status not in _RETRYABLE_STATUSES:
+                    raise
+                failures += 1
+                if max_retries is not None and failures > max_retries:
+                    raise
+                time.sleep(min(max_backoff, backoff * (2 ** (failures - 1))))
+                continue
+            failures = 0
+            for message in page["messages"]:
+                # The cursor already excludes what was yielded; this guards a misbehaving proxy.
+                if message["seq"] <= cursor:
+                    continue
+                cursor = message["seq"]
+                yield message
+            cursor = max(cursor, int(page["next_after"]))
+            if page["run_status"] in FINISHED_STATUSES and cursor >= int(page["last_seq"]):
+                return
+
+    # -- transport ---------------------------------------------------------------------------
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Optional[Mapping[str, Any]] = None,
+        body: Any = None,
+        headers: Optional[Mapping[str, str]] = None,
+        timeout: Optional[float] = None,
+    ) -> Any:
+        url = self.base_url + path
+        pairs = [(key, value) for key, value in (query or {}).items() if value is not None]
+        if pairs:
+            url += "?" + urllib.parse.urlencode(pairs)
+        data = None
+        all_headers = {"Accept": "application/json, application/problem+json"}
+        if body is not None:
+            data = json.dumps(body).encode("utf-8")
+            all_headers["Content-Type"] = "application/json"
+        elif method == "POST":
+            data = b""
+        if self.api_key:
+            all_headers["Authorization"] = f"Bearer {self.api_key}"
+        all_headers.update(headers or {})
+        request = urllib.request.Request(url, data=data, headers=all_headers, method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout if timeout is None else timeout) as response:
+                raw = response.read()
+        except urllib.error.HTTPError as error:
+            try:
+                raw_error = error.read()
+            except (OSError, ValueError, http.client.HTTPException):
+                raw_error = b""
+            finally:
+                error.close()
+            raise ParleyError.from_response(error.code, str(error.reason or ""), raw_error) from None
+        return json.loads(raw.decode("utf-8")) if raw else None
+
+
+def _segment(value: str) -> str:
+    """Quotes one path segment, so an id can never change which endpoint is called."""
+    return urllib.parse.quote(str(value), safe="")
+
+
+def _number(value: float) -> str:
+    """``25`` rather than ``25.0`` in the query string; fractions are kept."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))

@@ -1,0 +1,226 @@
+"""Tests of parley_client against a real Parley server serving the example workflows.
+
+    PARLEY_URL=http://127.0.0.1:8008 python3 -m unittest -v test_parley_client
+
+PARLEY_API_KEY is sent when set (and then an unknown key must be refused). Without PARLEY_URL
+every test is skipped. `test/clients/python-client.test.ts` starts a server and runs this file.
+"""
+
+from __future__ import annotations
+
+import os
+import unittest
+import uuid
+from typing import Any, Dict, List
+
+from parley_client import FINISHED_STATUSES, Answer, ParleyClient, ParleyError
+
+URL = os.environ.get("PARLEY_URL")
+API_KEY = os.environ.get("PARLEY_API_KEY") or None
+
+
+def setUpModule() -> None:
+    if not URL:
+        raise unittest.SkipTest("set PARLEY_URL to a Parley server serving the example workflows")
+
+
+def answer_for(question: Dict[str, Any]) -> Answer:
+    """An answer typed as the question takes it."""
+    content = question["content"]
+    if question["type"] == "text_input":
+        return "Ada"
+    if content["single"]:
+        return content["choices"][-1]
+    return content["choices"][:2]
+
+
+class FlakyClient(ParleyClient):
+    """Drops the connection of its first `failures` long-polls, like a flaky network."""
+
+    def __init__(self, *args: Any, failures: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.failures = failures
+        self.calls = 0
+
+    def list_messages(self, run_id: str, after: int = 0, wait: float = 0, limit: Any = None) -> Dict[str, Any]:
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise ConnectionResetError("connection reset by peer (simulated)")
+        return super().list_messages(run_id, after=after, wait=wait, limit=limit)
+
+
+class ParleyClientTest(unittest.TestCase):
+    client: ParleyClient
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.client = ParleyClient(URL or "", api_key=API_KEY, timeout=10)
+
+    def follow_answering(self, run_id: str) -> List[Dict[str, Any]]:
+        """Follows the run to its end, answering each question; returns every message seen."""
+        seen = []
+        for message in self.client.follow(run_id, wait=5, max_retries=2):
+            seen.append(message)
+            if message["type"] in ("text_input", "multiple_choice"):
+                reply = self.client.reply(run_id, message["id"], answer_for(message))
+                self.assertEqual(reply["type"], "reply")
+                self.assertEqual(reply["content"]["question_id"], message["id"])
+        return seen
+
+    def test_lists_the_workflows_with_their_params_schema(self) -> None:
+        workflows = {workflow["name"]: workflow for workflow in self.client.list_workflows()}
+        self.assertIn("greet", workflows)
+        self.assertIn("pick_toppings", workflows)
+        greet = self.client.get_workflow("greet")
+        self.assertEqual(greet, workflows["greet"])
+        self.assertEqual(greet["params_schema"]["type"], "object")
+        self.assertIn("greeting", greet["params_schema"]["properties"])
+
+    def test_runs_greet_to_completion_answering_each_question(self) -> None:
+        run = self.client.create_run("greet", {"greeting": "Hi"})
+        self.assertEqual(run["workflow"], "greet")
+        self.assertEqual(run["params"], {"greeting": "Hi"})
+
+        messages = self.follow_answering(run["id"])
+
+        self.assertEqual([m["seq"] for m in messages], list(range(1, len(messages) + 1)))
+        self.assertEqual(
+            [m["type"] for m in messages],
+            ["workflow_started", "text_input", "reply", "multiple_choice", "reply", "text_message", "workflow_completed"],
+        )
+        self.assertEqual(messages[5]["content"]["body"], "Hi, Ada (bad)")
+        final = self.client.get_run(run["id"])
+        self.assertEqual(final["status"], "completed")
+        self.assertEqual(final["result"], "greeted Ada")
+        self.assertEqual(final["last_seq"], len(messages))
+
+    def test_follow_resumes_from_a_cursor_without_repeating(self) -> None:
+        run = self.client.create_run("echo", {"text": "once"})
+        everything = list(self.client.follow(run["id"], wait=5))
+        rest = list(self.client.follow(run["id"], after=1, wait=5))
+        self.assertEqual([m["seq"] for m in rest], [m["seq"] for m in everything[1:]])
+        self.assertEqual(list(self.client.follow(run["id"], after=everything[-1]["seq"])), [])
+
+    def test_follow_retries_dropped_connections_and_skips_nothing(self) -> None:
+        run = self.client.create_run("echo", {"text": "flaky"})
+        flaky = FlakyClient(URL or "", api_key=API_KEY, timeout=10, failures=3)
+        messages = list(flaky.follow(run["id"], wait=5, backoff=0.01))
+        self.assertEqual([m["type"] for m in messages], ["workflow_started", "text_message", "workflow_completed"])
+        self.assertEqual(flaky.calls, 4)
+
+    def test_follow_gives_up_after_max_retries(self) -> None:
+        run = self.client.create_run("echo", {"text": "down"})
+        flaky = FlakyClient(URL or "", api_key=API_KEY, timeout=10, failures=100)
+        with self.assertRaises(ConnectionResetError):
+            list(flaky.follow(run["id"], max_retries=2, backoff=0.01))
+        self.assertEqual(flaky.calls, 3)
+
+    def test_answers_a_multi_select_question_with_a_list(self) -> None:
+        run = self.client.create_run("pick_toppings", {"choices": ["cheese", "olives", "basil"]})
+        messages = self.follow_answering(run["id"])
+        replies = [m for m in messages if m["type"] == "reply"]
+        self.assertEqual(replies[0]["content"]["answer"], ["cheese", "olives"])
+        self.assertEqual(self.client.get_run(run["id"])["result"], "cheese, olives")
+
+    def test_refuses_an_answer_of_the_wrong_type(self) -> None:
+        run = self.client.create_run("greet", {})
+        follower = self.client.follow(run["id"], wait=5)
+        question = next(m for m in follower if m["type"] == "text_input")
+        with self.assertRaises(ParleyError) as raised:
+            self.client.reply(run["id"], question["id"], ["not", "a", "string"])
+        self.assertEqual(raised.exception.status, 422)
+        self.assertEqual(raised.exception.code, "answer_invalid")
+        self.assertIn("body.answer", raised.exception.fields)
+        self.client.cancel_run(run["id"])
+        follower.close()
+
+    def test_cancels_a_run_waiting_for_an_answer(self) -> None:
+        run = self.client.create_run("greet", {})
+        follower = self.client.follow(run["id"], wait=5)
+        question = next(m for m in follower if m["type"] == "text_input")
+        self.assertEqual(self.client.get_run(run["id"])["pending_question"]["id"], question["id"])
+
+        cancelled = self.client.cancel_run(run["id"])
+
+        self.assertEqual(cancelled["status"], "cancelled")
+        self.assertIsNone(cancelled["pending_question"])
+        rest = list(follower)
+        self.assertEqual(rest[-1]["type"], "workflow_completed")
+        with self.assertRaises(ParleyError) as raised:
+            self.client.cancel_run(run["id"])
+        self.assertEqual((raised.exception.status, raised.exception.code), (409, "run_not_active"))
+        with self.assertRaises(ParleyError) as raised:
+            self.client.reply(run["id"], question["id"], "too late")
+        self.assertEqual((raised.exception.status, raised.exception.code), (409, "question_not_pending"))
+
+    def test_raises_parley_error_with_the_problem_on_404(self) -> None:
+        missing = f"no-such-run-{uuid.uuid4()}"
+        with self.assertRaises(ParleyError) as raised:
+            self.client.get_run(missing)
+        error = raised.exception
+        self.assertEqual(error.status, 404)
+        self.assertEqual(error.code, "run_not_found")
+        self.assertTrue(error.title)
+        self.assertIn(missing, error.detail)
+        self.assertEqual(error.errors, [])
+        with self.assertRaises(ParleyError) as raised:
+            self.client.get_workflow("no_such_workflow")
+        self.assertEqual((raised.exception.status, raised.exception.code), (404, "workflow_not_found"))
+
+    def test_raises_parley_error_naming_the_field_on_422(self) -> None:
+        with self.assertRaises(ParleyError) as raised:
+            self.client.create_run("echo", {"text": ""})
+        self.assertEqual(raised.exception.status, 422)
+        self.assertEqual(raised.exception.code, "validation_failed")
+        self.assertIn("body.params.text", raised.exception.fields)
+
+        run = self.client.create_run("echo", {"text": "x"})
+        with self.assertRaises(ParleyError) as raised:
+            self.client.list_messages(run["id"], wait=61)
+        self.assertIn("query.wait", raised.exception.fields)
+        with self.assertRaises(ParleyError) as raised:
+            self.client.list_runs(limit=0)
+        self.assertIn("query.limit", raised.exception.fields)
+
+    def test_lists_runs_page_by_page_without_repeats(self) -> None:
+        tag = uuid.uuid4().hex
+        created = [self.client.create_run("echo", {"text": f"{tag}-{n}"})["id"] for n in range(5)]
+        for run_id in created:
+            list(self.client.follow(run_id, wait=5))
+
+        seen: List[str] = []
+        cursor = None
+        pages = 0
+        while True:
+            page = self.client.list_runs(workflow="echo", limit=2, cursor=cursor)
+            self.assertLessEqual(len(page["runs"]), 2)
+            seen.extend(run["id"] for run in page["runs"])
+            pages += 1
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        self.assertEqual(len(seen), len(set(seen)), "a run appeared on two pages")
+        # Newest first: the five runs come in reverse order of creation.
+        self.assertEqual([run_id for run_id in seen if run_id in created], list(reversed(created)))
+        self.assertGreaterEqual(pages, 3)
+
+        completed = self.client.list_runs(status="completed", workflow="echo", limit=100)
+        self.assertTrue(all(run["status"] == "completed" for run in completed["runs"]))
+        self.assertTrue(all(run["status"] in FINISHED_STATUSES for run in completed["runs"]))
+
+    def test_create_run_with_an_idempotency_key_returns_the_same_run(self) -> None:
+        key = str(uuid.uuid4())
+        first = self.client.create_run("echo", {"text": "idem"}, idempotency_key=key)
+        again = self.client.create_run("echo", {"text": "idem"}, idempotency_key=key)
+        self.assertEqual(first["id"], again["id"])
+
+    @unittest.skipUnless(API_KEY, "the server has no API keys configured")
+    def test_an_unknown_api_key_is_refused(self) -> None:
+        stranger = ParleyClient(URL or "", api_key="not-a-key", timeout=10)
+        with self.assertRaises(ParleyError) as raised:
+            stranger.list_workflows()
+        self.assertEqual((raised.exception.status, raised.exception.code), (401, "unauthorized"))
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,231 @@
+import type { ChildProcessWithoutNullStreams } from 'node:child_process'
+import { spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url))
+const DEFINE_WORKFLOW = join(REPO, 'src/runtime/define-workflow.ts')
+const START_TIMEOUT_MS = 30_000
+
+// A user's module, twice: plain `.ts` in a folder with no package.json (so it loads as CommonJS),
+// and in a package marked "type": "module" (so it loads as ESM).
+const dir = mkdtempSync(join(tmpdir(), 'parley-cli-'))
+const MODULE = join(dir, 'my-workflows.ts')
+const ESM_MODULE = join(dir, 'esm', 'my-workflows.ts')
+const SOURCE = `import { defineWorkflow } from ${JSON.stringify(DEFINE_WORKFLOW)}
+
+export const shout = defineWorkflow({
+  name: 'shout',
+  description: 'Says HELLO',
+  async run(ui, _params, ctx) {
+    await ui.textMessage({ body: 'HELLO' })
+    return 'shouted for ' + ctx.userId
+  },
+})
+
+export const ask = defineWorkflow({
+  name: 'ask',
+  description: 'Asks and waits',
+  async run(ui) {
+    return ui.textInput({ prompt: 'Anything?' })
+  },
+})
+
+export const careless = defineWorkflow({
+  name: 'careless',
+  description: 'Leaves a rejected promise unawaited',
+  async run() {
+    void Promise.reject(new Error('left unawaited'))
+    return 'returned'
+  },
+})
+
+export const notAWorkflow = { name: 'nope' }
+`
+writeFileSync(MODULE, SOURCE)
+mkdirSync(dirname(ESM_MODULE))
+writeFileSync(join(dirname(ESM_MODULE), 'package.json'), '{ "type": "module" }')
+writeFileSync(ESM_MODULE, SOURCE)
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+/** The environment without anything that would change what these tests expect. */
+function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env }
+  for (const name of Object.keys(env)) if (name.startsWith('PARLEY_') || name === 'PORT') delete env[name]
+  return { ...env, ...extra }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer()
+    probe.once('error', reject)
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      probe.close(() => resolve(port))
+    })
+  })
+}
+
+interface Cli {
+  child: ChildProcessWithoutNullStreams
+  output: () => string
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+}
+
+const started: Cli[] = []
+afterEach(() => {
+  for (const cli of started.splice(0)) if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill('SIGKILL')
+})
+
+function runCli(args: string[], env: NodeJS.ProcessEnv): Cli {
+  const child = spawn(process.execPath, ['bin/parley.mjs', ...args], { cwd: REPO, env })
+  let output = ''
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString()
+  })
+  child.stderr.on('data', (chunk: Buffer) => {
+    output += chunk.toString()
+  })
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  )
+  const cli = { child, output: () => output, exited }
+  started.push(cli)
+  return cli
+}
+
+/** Spawns `parley serve`, resolves with its URL once it says it is serving. */
+async function serveCli(module: string, env: Record<string, string> = {}): Promise<Cli & { url: string }> {
+  const port = await freePort()
+  const cli = runCli(['serve', module, '--store', 'memory', '--port', String(port)], cleanEnv(env))
+  const deadline = Date.now() + START_TIMEOUT_MS
+  while (!/parley: serving on /.test(cli.output())) {
+    if (cli.child.exitCode !== null) throw new Error(`parley serve exited ${cli.child.exitCode}:\n${cli.output()}`)
+    if (Date.now() > deadline) throw new Error(`parley serve did not start within ${START_TIMEOUT_MS} ms:\n${cli.output()}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  return { ...cli, url: `http://127.0.0.1:${port}` }
+}
+
+/** Waits for the process to end, at most `ms`; SIGKILLs it (and fails) when it does not. */
+async function exitWithin(cli: Cli, ms: number) {
+  const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms).unref())
+  const outcome = await Promise.race([cli.exited, timeout])
+  if (outcome === 'timeout') {
+    cli.child.kill('SIGKILL')
+    throw new Error(`the process did not exit within ${ms} ms:\n${cli.output()}`)
+  }
+  return outcome
+}
+
+describe('parley serve <module.ts>', () => {
+  it(
+    'serves that module’s workflows and shuts down cleanly on SIGTERM, ending held long-polls (exit 0)',
+    async () => {
+      const cli = await serveCli(ESM_MODULE)
+
+      const listed = await (await fetch(`${cli.url}/v1/workflows`)).json()
+      expect(listed.workflows.map((w: { name: string }) => w.name).sort()).toEqual(['ask', 'careless', 'shout'])
+      expect(cli.output()).toContain('(store: memory, workflows: ')
+
+      const created = await fetch(`${cli.url}/v1/workflows/shout/runs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      })
+      expect(created.status).toBe(201)
+      const { id } = await created.json()
+      const page = await (await fetch(`${cli.url}/v1/runs/${id}/messages?after=2&wait=10`)).json()
+      expect(page.messages.at(-1)).toMatchObject({ type: 'workflow_completed', content: { result: 'shouted for anonymous' } })
+
+      // A run waiting for input and a long-poll held on it, when the signal comes.
+      const asking = await (
+        await fetch(`${cli.url}/v1/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"workflow":"ask"}' })
+      ).json()
+      const held = fetch(`${cli.url}/v1/runs/${asking.id}/messages?after=50&wait=60`).then(
+        (response) => response.status,
+        () => 'connection closed',
+      )
+      await new Promise((resolve) => setTimeout(resolve, 200))
+
+      cli.child.kill('SIGTERM')
+      const { code, signal } = await exitWithin(cli, 10_000)
+      expect({ code, signal }).toEqual({ code: 0, signal: null })
+      expect(cli.output()).toContain('parley: SIGTERM, shutting down')
+      expect([200, 'connection closed']).toContain(await held)
+    },
+    START_TIMEOUT_MS + 20_000,
+  )
+
+  it(
+    'survives a workflow that leaves a rejected promise unawaited, and logs it',
+    async () => {
+      const cli = await serveCli(ESM_MODULE)
+      const created = await fetch(`${cli.url}/v1/runs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"workflow":"careless"}',
+      })
+      const { id } = await created.json()
+      const page = await (await fetch(`${cli.url}/v1/runs/${id}/messages?after=1&wait=10`)).json()
+      expect(page.messages.at(-1)).toMatchObject({ type: 'workflow_completed', content: { result: 'returned' } })
+      await new Promise((resolve) => setTimeout(resolve, 200))
+
+      expect((await fetch(`${cli.url}/healthz`)).status).toBe(200)
+      expect(cli.output()).toContain('left unawaited')
+      cli.child.kill('SIGTERM')
+      expect((await exitWithin(cli, 10_000)).code).toBe(0)
+    },
+    START_TIMEOUT_MS + 20_000,
+  )
+
+  it(
+    'loads a module that is not ESM, and turns auth on from PARLEY_API_KEYS_FILE',
+    async () => {
+      const keys = join(dir, 'keys.json')
+      writeFileSync(keys, JSON.stringify({ 'cli-key': 'carol' }))
+      const cli = await serveCli(MODULE, { PARLEY_API_KEYS_FILE: keys })
+
+      const refused = await fetch(`${cli.url}/v1/workflows`)
+      expect(refused.status).toBe(401)
+      expect(refused.headers.get('www-authenticate')).toMatch(/^Bearer/)
+      const created = await fetch(`${cli.url}/v1/runs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer cli-key' },
+        body: '{"workflow":"shout"}',
+      })
+      expect(created.status).toBe(201)
+      const { id } = await created.json()
+      const page = await (
+        await fetch(`${cli.url}/v1/runs/${id}/messages?after=2&wait=10`, { headers: { authorization: 'Bearer cli-key' } })
+      ).json()
+      expect(page.messages.at(-1).content.result).toBe('shouted for carol')
+
+      cli.child.kill('SIGTERM')
+      expect((await exitWithin(cli, 10_000)).code).toBe(0)
+    },
+    START_TIMEOUT_MS + 20_000,
+  )
+
+  it(
+    'exits non-zero with a readable message on bad configuration, never half-started',
+    async () => {
+      const badKeys = runCli(['serve', MODULE, '--store', 'memory', '--port', '0'], cleanEnv({ PARLEY_API_KEYS: 'key-without-user' }))
+      const bad = await exitWithin(badKeys, START_TIMEOUT_MS)
+      expect(bad.code).not.toBe(0)
+      expect(badKeys.output()).toContain('PARLEY_API_KEYS entry 1 is not key:user_id')
+      expect(badKeys.output()).not.toContain('parley: serving on')
+
+      const missing = runCli(['serve', join(dir, 'no-such-module.ts'), '--store', 'memory', '--port', '0'], cleanEnv())
+      const gone = await exitWithin(missing, START_TIMEOUT_MS)
+      expect(gone.code).not.toBe(0)
+      expect(missing.output()).toContain('no-such-module.ts')
+    },
+    2 * START_TIMEOUT_MS + 10_000,
+  )
+})

@@ -1,0 +1,126 @@
+import { request as httpRequest } from 'node:http'
+import { connect } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { echo } from '../../src/examples/message-types.ts'
+import { greet } from '../../src/examples/questions.ts'
+import type { ParleyApp } from '../../src/http/app.ts'
+import { createApp } from '../../src/http/app.ts'
+import type { RunningServer } from '../../src/server.ts'
+import { serve } from '../../src/server.ts'
+import { createMemoryStore } from '../../src/store/memory/memory-store.ts'
+
+let store: ReturnType<typeof createMemoryStore>
+let app: ParleyApp
+let server: RunningServer
+
+beforeEach(async () => {
+  store = createMemoryStore()
+  app = createApp({ workflows: [greet, echo], store })
+  server = await serve(app, { port: 0 })
+})
+afterEach(async () => {
+  await server.close()
+})
+
+// biome-ignore lint/suspicious/noExplicitAny: responses are read loosely; the contract tests check shapes
+async function api(path: string, init?: RequestInit): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${server.url}${path}`, init)
+  return { status: response.status, body: await response.json() }
+}
+
+/** A greet run waiting on its question: its log will not move until someone replies. */
+async function quietRun(): Promise<{ id: string; lastSeq: number }> {
+  const created = await api('/v1/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"workflow":"greet"}' })
+  for (let i = 0; i < 100; i++) {
+    const run = await api(`/v1/runs/${created.body.id}`)
+    if (run.body.pending_question) return { id: run.body.id, lastSeq: run.body.last_seq }
+    await sleep(10)
+  }
+  throw new Error('the run never asked')
+}
+
+/** Starts a held long-poll; resolves once the server holds it (its listener is registered). */
+async function holdPoll(path: string, listenersBefore: number) {
+  const req = httpRequest(`${server.url}${path}`)
+  req.on('error', () => undefined) // the abort below surfaces here as ECONNRESET
+  req.end()
+  await until(() => store.events.listenerCount > listenersBefore)
+  return req
+}
+
+async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms (listeners: ${store.events.listenerCount})`)
+    await sleep(10)
+  }
+}
+
+describe('a client that drops a held long-poll', () => {
+  it('leaves no listener behind, and the server keeps serving', async () => {
+    const run = await quietRun()
+    // The run itself holds one listener while it waits for the answer.
+    const baseline = store.events.listenerCount
+
+    const req = await holdPoll(`/v1/runs/${run.id}/messages?after=${run.lastSeq}&wait=30`, baseline)
+    expect(store.events.listenerCount).toBe(baseline + 1)
+    req.destroy()
+
+    await until(() => store.events.listenerCount === baseline)
+    const health = await api('/healthz')
+    expect(health.status).toBe(200)
+    const page = await api(`/v1/runs/${run.id}/messages?after=0`)
+    expect(page.body.messages).toHaveLength(run.lastSeq)
+  })
+
+  it('cleans up after many clients dropping at once, and the run still finishes for the one that stays', async () => {
+    const run = await quietRun()
+    const baseline = store.events.listenerCount
+
+    const dropped = []
+    for (let i = 0; i < 25; i++) dropped.push(await holdPoll(`/v1/runs/${run.id}/messages?after=${run.lastSeq}&wait=30`, baseline + i))
+    const stays = fetch(`${server.url}/v1/runs/${run.id}/messages?after=${run.lastSeq}&wait=30`).then((r) => r.json())
+    await until(() => store.events.listenerCount === baseline + 26)
+    for (const req of dropped) req.destroy()
+    await until(() => store.events.listenerCount === baseline + 1)
+
+    const question = (await api(`/v1/runs/${run.id}`)).body.pending_question
+    const reply = await api(`/v1/runs/${run.id}/replies`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ question_id: question.id, answer: 'Ada' }),
+    })
+    expect(reply.status).toBe(201)
+    const woken = await stays
+    expect(woken.messages[0]).toMatchObject({ type: 'reply', seq: run.lastSeq + 1 })
+  })
+
+  it('survives a socket cut halfway through the request line and one that sends garbage', async () => {
+    for (const bytes of ['GET /v1/runs/x/messages?wait=30 HT', 'NOT HTTP AT ALL\r\n\r\n']) {
+      await new Promise<void>((resolve) => {
+        const socket = connect(server.port, '127.0.0.1', () => {
+          socket.write(bytes)
+          setTimeout(() => {
+            socket.destroy()
+            resolve()
+          }, 50)
+        })
+        socket.on('error', () => resolve())
+      })
+    }
+    expect((await api('/healthz')).status).toBe(200)
+    expect(store.events.listenerCount).toBe(0)
+  })
+
+  it('leaves nothing behind when a poll times out or the run ends', async () => {
+    const run = await quietRun()
+    const baseline = store.events.listenerCount
+    const timedOut = await api(`/v1/runs/${run.id}/messages?after=${run.lastSeq}&wait=0.2`)
+    expect(timedOut.body.messages).toEqual([])
+    expect(store.events.listenerCount).toBe(baseline)
+
+    await api(`/v1/runs/${run.id}/cancel`, { method: 'POST' })
+    await until(() => store.events.listenerCount === 0)
+  })
+})
