@@ -1,4 +1,5 @@
-import type { Answer } from '../schemas/messages.ts'
+import type { Answer, MessageDraft } from '../schemas/messages.ts'
+import { CONTENT_SCHEMAS } from '../schemas/messages.ts'
 import type { Store } from '../store/store.ts'
 import { RunFinishedError } from '../store/store.ts'
 import { RunCancelledError } from './errors.ts'
@@ -21,9 +22,9 @@ export function createRunChannel(store: Store, runId: string, signal: AbortSigna
   }
 
   return {
-    emit: (draft) => guard(() => store.append(runId, plainJson(draft))),
+    emit: (draft) => guard(() => store.append(runId, checkedDraft(draft))),
     async ask(draft) {
-      const question = await guard(() => store.append(runId, plainJson(draft)))
+      const question = await guard(() => store.append(runId, checkedDraft(draft)))
       return new Promise<Answer>((resolve, reject) => {
         let done = false
         const finish = (outcome: Answer | Error) => {
@@ -53,11 +54,21 @@ export function createRunChannel(store: Store, runId: string, signal: AbortSigna
 }
 
 /**
- * What a workflow hands over becomes plain JSON here, as every backend stores it: what JSON
- * cannot carry (a BigInt, a cycle) fails the workflow's call instead of poisoning the run's log
- * (an in-memory log would otherwise fail every later read), and the log never shares an object
- * the workflow may still change.
+ * What a workflow hands over becomes plain JSON here, as every backend stores it, and must fit
+ * its type's content schema: what JSON cannot carry (a BigInt, a cycle) or what the contract
+ * does not allow (`body: 42` from plain JavaScript) fails the workflow's call instead of
+ * poisoning the run's log, and the log never shares an object the workflow may still change.
  */
-function plainJson<T>(draft: T): T {
-  return JSON.parse(JSON.stringify(draft)) as T
+function checkedDraft<D extends MessageDraft>(draft: D): D {
+  const copy = JSON.parse(JSON.stringify(draft)) as D
+  const checked = CONTENT_SCHEMAS[copy.type].safeParse(copy.content)
+  if (!checked.success) {
+    const where = checked.error.issues.map((issue) => `${['content', ...issue.path.map(String)].join('.')}: ${issue.message}`)
+    throw new TypeError(`invalid ${copy.type} message: ${where.join('; ')}`)
+  }
+  for (const field of ['sender', 'recipient'] as const) {
+    if (copy[field] !== null && typeof copy[field] !== 'string')
+      throw new TypeError(`invalid ${copy.type} message: ${field} must be a string`)
+  }
+  return copy
 }

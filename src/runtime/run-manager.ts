@@ -211,7 +211,9 @@ export class RunManager {
       // start's recovery; anything else fails the run, never the server.
       if (signal.aborted || error instanceof RunFinishedError || error instanceof RunCancelledError) return
       const short = error instanceof Error ? `${error.name}: ${error.message}` : describeThrown(error)
-      const long = error instanceof Error && error.stack ? error.stack : null
+      // The stack stays in the server's log: it names the server's files, which clients need not see.
+      console.error(`parley: run ${run.id} (${workflow.name}) failed:`, error)
+      const long = describeCauses(error)
       await store.finishRun(run.id, failureDrafts(short, long), failureChange(short, long), 'expired').catch(() => undefined)
     }
   }
@@ -244,6 +246,17 @@ function usageRecorder(store: Store, run: RunRecord): (usage: Usage) => Promise<
     }
     await store.updateRun(run.id, { usage: total })
   }
+}
+
+/** The `cause` chain of an error, one line each (`caused by …`), or null when it has none. */
+function describeCauses(error: unknown): string | null {
+  const lines: string[] = []
+  let cause = error instanceof Error ? error.cause : undefined
+  for (let depth = 0; cause !== undefined && depth < 5; depth++) {
+    lines.push(`caused by ${cause instanceof Error ? `${cause.name}: ${cause.message}` : describeThrown(cause)}`)
+    cause = cause instanceof Error ? cause.cause : undefined
+  }
+  return lines.length > 0 ? lines.join('\n') : null
 }
 
 /** A readable line for a thrown non-Error: `throw { reason }` shows its reason, not "[object Object]". */

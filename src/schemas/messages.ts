@@ -166,6 +166,20 @@ export type MessageDraft = {
   }
 }[MessageType]
 
+/** The content schema of each message type, for checking what a workflow emits. */
+export const CONTENT_SCHEMAS: { [T in MessageType]: z.ZodType<ContentOf<T>> } = {
+  workflow_started: WorkflowStartedContentSchema,
+  text_message: TextMessageContentSchema,
+  system_message: SystemMessageContentSchema,
+  suggested_function_call: SuggestedFunctionCallContentSchema,
+  function_call_execution: FunctionCallExecutionContentSchema,
+  text_input: TextInputContentSchema,
+  multiple_choice: MultipleChoiceContentSchema,
+  reply: ReplyContentSchema,
+  error: ErrorContentSchema,
+  workflow_completed: WorkflowCompletedContentSchema,
+}
+
 export const QUESTION_TYPES = ['text_input', 'multiple_choice'] as const
 export function isQuestion(message: Message): message is Question {
   return message.type === 'text_input' || message.type === 'multiple_choice'

@@ -52,9 +52,14 @@ const crashAfterReply = defineWorkflow({
 const unserialisable = defineWorkflow({
   name: 'unserialisable',
   description: 'Returns or emits what JSON cannot carry',
-  params: z.object({ what: z.enum(['result', 'retval', 'cycle']) }),
+  params: z.object({ what: z.enum(['result', 'retval', 'cycle', 'wrong_type']) }),
   async run(ui, params) {
     if (params.what === 'result') return { big: 10n } as unknown as string
+    if (params.what === 'wrong_type') {
+      // What plain JavaScript (no type checker) can hand over: a number where the contract says string.
+      await ui.textMessage({ body: 42 as unknown as string })
+      return 'emitted'
+    }
     if (params.what === 'retval') {
       await ui.functionCallExecution({ function_name: 'count', call_id: 'c1', retval: 10n })
     } else {
@@ -183,6 +188,13 @@ describe.each([
       expect(again.body.messages).toHaveLength(messages.length)
     },
   )
+
+  it('fails the run with a message naming the field when the workflow emits content the contract does not allow', async () => {
+    const { run, messages } = await runToEnd('unserialisable', { what: 'wrong_type' })
+    expect(run.status).toBe('failed')
+    expect(run.error.short).toContain('invalid text_message message: content.body')
+    expect(messages.some((m) => m.type === 'text_message')).toBe(false)
+  })
 
   it('keeps the log as it was written when the workflow later changes an object it emitted', async () => {
     const { messages } = await runToEnd('mutates')
