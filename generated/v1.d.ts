@@ -192,6 +192,28 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/workflows/simple_learning/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a run of simple_learning
+         * @description Student and teacher learning chat
+         *
+         *     The same as `createRun` with `workflow: "simple_learning"`, typed with this workflow's params.
+         */
+        post: operations["createSimpleLearningRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/workflows/system_notice/runs": {
         parameters: {
             query?: never;
@@ -230,6 +252,28 @@ export type paths = {
          *     The same as `createRun` with `workflow: "ticker"`, typed with this workflow's params.
          */
         post: operations["createTickerRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workflows/weather_tools/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a run of weather_tools
+         * @description An assistant that calls a weather tool, after you approve each call
+         *
+         *     The same as `createRun` with `workflow: "weather_tools"`, typed with this workflow's params.
+         */
+        post: operations["createWeatherToolsRun"];
         delete?: never;
         options?: never;
         head?: never;
@@ -485,36 +529,36 @@ export type components = {
         };
         CalculatorRunRequest: {
             /** @default {} */
-            params: {
+            params?: {
                 /** @default 2 */
-                a: number;
+                a?: number;
                 /** @default 3 */
-                b: number;
+                b?: number;
             };
         };
         EchoRunRequest: {
             /** @default {} */
-            params: {
+            params?: {
                 /**
                  * @description What to say back
                  * @default Hello from Parley
                  */
-                text: string;
+                text?: string;
             };
         };
         GreetRunRequest: {
             /** @default {} */
-            params: {
+            params?: {
                 /**
                  * @description How to greet
                  * @default Hello
                  */
-                greeting: string;
+                greeting?: string;
             };
         };
         PickToppingsRunRequest: {
             /** @default {} */
-            params: {
+            params?: {
                 /**
                  * @default [
                  *       "cheese",
@@ -523,50 +567,72 @@ export type components = {
                  *       "mushrooms"
                  *     ]
                  */
-                choices: string[];
+                choices?: string[];
             };
         };
         QuizLoopRunRequest: {
             /** @default {} */
-            params: {
+            params?: {
                 /**
                  * @description Stop after this many rounds at the latest
                  * @default 10
                  */
-                max_rounds: number;
+                max_rounds?: number;
             };
         };
         ReportErrorRunRequest: {
             /** @default {} */
-            params: {
+            params?: {
                 /**
                  * @description Throw after reporting
                  * @default false
                  */
-                crash: boolean;
+                crash?: boolean;
             };
         };
         SecretCheckRunRequest: {
             /** @default {} */
-            params: Record<string, never>;
+            params?: Record<string, never>;
+        };
+        SimpleLearningRunRequest: {
+            /** @default {} */
+            params?: {
+                /**
+                 * @description Exchanges between the student and the teacher
+                 * @default 3
+                 */
+                max_turns?: number;
+            };
         };
         SystemNoticeRunRequest: {
             /** @default {} */
-            params: {
+            params?: {
                 /**
                  * @default info
                  * @enum {string}
                  */
-                level: "info" | "warning";
+                level?: "info" | "warning";
             };
         };
         TickerRunRequest: {
             /** @default {} */
-            params: {
+            params?: {
                 /** @default 5 */
-                count: number;
+                count?: number;
                 /** @default 500 */
-                interval_ms: number;
+                interval_ms?: number;
+            };
+        };
+        WeatherToolsRunRequest: {
+            /** @default {} */
+            params?: {
+                /**
+                 * @description Where to ask about
+                 * @default Paris
+                 */
+                city?: string;
+                /** @default 2 */
+                max_turns?: number;
             };
         };
         CreateRunRequest: {
@@ -576,7 +642,7 @@ export type components = {
              * @description Validated against the workflow’s params schema
              * @default {}
              */
-            params: {
+            params?: {
                 [key: string]: unknown;
             };
         };
@@ -1508,6 +1574,96 @@ export interface operations {
             };
         };
     };
+    createSimpleLearningRun: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe creation: the same key and body return the same run instead of starting another */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SimpleLearningRunRequest"];
+            };
+        };
+        responses: {
+            /** @description The run an earlier request with this Idempotency-Key created */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Run"];
+                };
+            };
+            /** @description The run was created and started */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Run"];
+                };
+            };
+            /** @description The body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many active runs for this user */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     createSystemNoticeRun: {
         parameters: {
             query?: never;
@@ -1611,6 +1767,96 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["TickerRunRequest"];
+            };
+        };
+        responses: {
+            /** @description The run an earlier request with this Idempotency-Key created */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Run"];
+                };
+            };
+            /** @description The run was created and started */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Run"];
+                };
+            };
+            /** @description The body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many active runs for this user */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createWeatherToolsRun: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe creation: the same key and body return the same run instead of starting another */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WeatherToolsRunRequest"];
             };
         };
         responses: {

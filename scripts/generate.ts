@@ -16,7 +16,10 @@ const app = createApp({ workflows: examples })
 const document = app.openapi()
 await app.close()
 const openapiText = `${JSON.stringify(document, null, 2)}\n`
-const typesText = HEADER + astToString(await openapiTS(document as Parameters<typeof openapiTS>[0], { exportType: true, rootTypes: false }))
+// defaultNonNullable: false, because a field with a default is optional to send: without it the
+// request types would demand every defaulted param (`greeting`, `params` …) the contract leaves out.
+const typesOptions = { exportType: true, rootTypes: false, defaultNonNullable: false }
+const typesText = HEADER + astToString(await openapiTS(document as Parameters<typeof openapiTS>[0], typesOptions))
 
 const outputs = [
   { path: 'openapi/v1.json', text: openapiText },

@@ -7,6 +7,7 @@
  * await serve(app, { port: 8008 })
  */
 
+export * from './agents/index.ts'
 export type { CreateAppOptions, ParleyApp } from './http/app.ts'
 export { createApp } from './http/app.ts'
 export type { Workflow, WorkflowContext } from './runtime/define-workflow.ts'

@@ -1,0 +1,83 @@
+import type { RunScope } from '../runtime/run-scope.ts'
+import type { Usage } from '../schemas/runs.ts'
+import type { Agent } from './agent.ts'
+import type { ChatMessage, ToolCall } from './chat-model.ts'
+import { argumentsObject, executeToolCall, toolSpec } from './tool.ts'
+
+/** More rounds of tool calls than this in one reply is a model going round in circles. */
+const MAX_TOOL_ROUNDS = 10
+
+const APPROVE = 'Approve'
+const REJECT = 'Reject'
+const EXIT = 'Exit'
+
+export interface ReplyContext {
+  readonly scope: RunScope
+  readonly partner: Agent
+  readonly approveTools: boolean
+  /** Counts a completion's tokens in the chat's and the run's usage. */
+  recordUsage(usage: Usage): Promise<void>
+}
+
+export type ModelReply =
+  /** `toolTraffic`: the tool calls and results of this reply, which only the replying agent's model sees again. */
+  { kind: 'reply'; content: string; toolTraffic: ChatMessage[] } | { kind: 'exit'; toolTraffic: ChatMessage[] }
+
+/**
+ * The agent's automatic reply to the conversation `view` (its own perspective): it asks its
+ * model and, while the model calls tools, logs each call, runs it (after approval when asked
+ * for) and feeds the result back, until the model answers in text.
+ */
+export async function generateModelReply(agent: Agent, view: ChatMessage[], context: ReplyContext): Promise<ModelReply> {
+  const resolved = agent.model()
+  if (!resolved) return { kind: 'reply', content: agent.defaultAutoReply, toolTraffic: [] }
+  const { model, llm } = resolved
+  const tools = agent.tools.map(toolSpec)
+  const traffic: ChatMessage[] = []
+  for (let round = 0; round < MAX_TOOL_ROUNDS; round++) {
+    const request = { model: llm.model, temperature: llm.temperature, messages: [...view, ...traffic], tools }
+    const completion = await model.complete(request, context.scope.signal)
+    await context.recordUsage(completion.usage)
+    const { content, tool_calls: calls } = completion.message
+    if (calls.length === 0) return { kind: 'reply', content: content ?? '', toolTraffic: traffic }
+    if (content?.trim()) {
+      // Said alongside the calls ("let me look that up"): worth showing, though only this model sees it again.
+      await context.scope.ui.textMessage({ body: content, sender: agent.name, recipient: context.partner.name })
+    }
+    traffic.push({ role: 'assistant', content, tool_calls: calls })
+    for (const call of calls) {
+      const result = await handleToolCall(agent, call, context)
+      if (result === null) return { kind: 'exit', toolTraffic: traffic }
+      traffic.push({ role: 'tool', tool_call_id: call.id, content: result })
+    }
+  }
+  throw new Error(`${agent.name} was still calling tools after ${MAX_TOOL_ROUNDS} rounds in one reply; the chat was stopped`)
+}
+
+/** Logs, approves and runs one call; returns what the model reads back, or null when the human chose Exit. */
+async function handleToolCall(agent: Agent, call: ToolCall, context: ReplyContext): Promise<string | null> {
+  const { ui, runId, userId, signal } = context.scope
+  const args = argumentsObject(call)
+  const proposer = { sender: agent.name, recipient: context.partner.name }
+  await ui.suggestedFunctionCall({ function_name: call.name, call_id: call.id, arguments: args, ...proposer })
+  if (context.approveTools) {
+    const choice = await ui.multipleChoice({
+      prompt: `${agent.name} wants to call ${call.name}(${JSON.stringify(args)}). Run it?`,
+      choices: [APPROVE, REJECT, EXIT],
+      default: APPROVE,
+      ...proposer,
+    })
+    if (choice === EXIT) return null
+    if (choice === REJECT) return 'The user rejected this call; it was not executed.'
+  }
+  const outcome = await executeToolCall(agent.tools, call, { runId, userId, signal })
+  // Reported as AutoGen does: the partner (the user proxy) executed it for the agent.
+  await ui.functionCallExecution({
+    function_name: call.name,
+    call_id: call.id,
+    retval: outcome.retval,
+    sender: context.partner.name,
+    recipient: agent.name,
+  })
+  return outcome.content
+}

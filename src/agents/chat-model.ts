@@ -1,0 +1,57 @@
+import type { Usage } from '../schemas/runs.ts'
+
+/**
+ * The line between agents and whatever answers them: a chat-completions model. Two
+ * implementations: the `openai` package against any OpenAI-compatible endpoint
+ * (openai-model.ts) and the built-in offline model (offline-model.ts).
+ */
+
+/** A tool call the model asked for; `arguments` is the JSON text the model wrote. */
+export interface ToolCall {
+  id: string
+  name: string
+  arguments: string
+}
+
+/** One message of the conversation as a model sees it (the chat-completions roles). */
+export type ChatMessage =
+  | { role: 'system'; content: string }
+  | { role: 'user'; content: string }
+  | { role: 'assistant'; content: string | null; tool_calls?: ToolCall[] }
+  | { role: 'tool'; tool_call_id: string; content: string }
+
+/** A function the model may call: its JSON Schema is what the model fills in. */
+export interface ToolSpec {
+  name: string
+  description: string
+  parameters: Record<string, unknown>
+}
+
+export interface ChatRequest {
+  model: string
+  temperature?: number | undefined
+  messages: ChatMessage[]
+  tools: ToolSpec[]
+}
+
+export interface ChatCompletion {
+  message: { content: string | null; tool_calls: ToolCall[] }
+  usage: Usage
+}
+
+/** Answers one chat-completions request; rejects when `signal` fires (a cancelled run). */
+export interface ChatModel {
+  /** What the model is, for error messages: `offline`, or the endpoint's base URL. */
+  readonly label: string
+  complete(request: ChatRequest, signal: AbortSignal): Promise<ChatCompletion>
+}
+
+export const NO_USAGE: Usage = Object.freeze({ prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 })
+
+export function addUsage(a: Usage, b: Usage): Usage {
+  return {
+    prompt_tokens: a.prompt_tokens + b.prompt_tokens,
+    completion_tokens: a.completion_tokens + b.completion_tokens,
+    total_tokens: a.total_tokens + b.total_tokens,
+  }
+}
