@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import type { WorkflowLlm } from '../agents/workflow-llm.ts'
 import type { WorkflowUI } from './workflow-ui.ts'
 
 /** What a workflow's `run` receives besides `ui` and its params. */
@@ -9,6 +10,8 @@ export interface WorkflowContext {
   readonly userId: string
   /** Fires when the run is cancelled; pass it to anything that can be aborted. */
   readonly signal: AbortSignal
+  /** The LLM client: the configured endpoint's model (the offline one without), bound to this run. */
+  readonly llm: WorkflowLlm
 }
 
 export interface Workflow<P extends z.ZodType = z.ZodType> {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { z } from 'zod'
+import { createWorkflowLlm } from '../agents/workflow-llm.ts'
 import type { Answer, Message, MessageDraft } from '../schemas/messages.ts'
 import type { FieldError } from '../schemas/problem.ts'
 import type { Usage } from '../schemas/runs.ts'
@@ -196,8 +197,9 @@ export class RunManager {
         { status: 'running' },
       )
       const ui = createWorkflowUI(createRunChannel(store, run.id, signal))
-      const ctx = { ...this.#options.extendContext?.(base), ...base }
-      const scope = { ...base, ui, recordUsage: usageRecorder(store, run) }
+      const recordUsage = usageRecorder(store, run)
+      const ctx = { ...this.#options.extendContext?.(base), ...base, llm: createWorkflowLlm(signal, recordUsage) }
+      const scope = { ...base, ui, recordUsage }
       const returned: unknown = await runInScope(scope, () => workflow.run(ui, run.params, ctx))
       const result = typeof returned === 'string' ? returned : returned === undefined ? '' : JSON.stringify(returned)
       await store.finishRun(
