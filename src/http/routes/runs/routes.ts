@@ -74,7 +74,8 @@ export const cancelRunRoute = createRoute({
   request: { params: RunIdParamSchema },
   responses: {
     200: { description: 'The cancelled run', content: runJson },
-    ...problemResponses(401, 404, 409),
+    // 413: the app-wide body limit answers before the handler, even here where no body is read.
+    ...problemResponses(401, 404, 409, 413),
   },
 })
 

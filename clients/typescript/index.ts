@@ -1,0 +1,14 @@
+/**
+ * The typed TypeScript client for Parley (`parley/client`): openapi-fetch over the generated
+ * contract, plus helpers that follow a run's messages and answer its questions.
+ *
+ * @example
+ * import { createClient } from 'parley/client'
+ * const client = createClient({ baseUrl: 'http://localhost:8008', apiKey: process.env.PARLEY_KEY })
+ * const { data: workflows } = await client.GET('/v1/workflows')
+ */
+
+export type { Answer, ClientOptions, KnownWorkflow, Message, ParamsOf, ParleyClient, Problem, Question, Run, Workflow } from './client.ts'
+export { createClient } from './client.ts'
+export type { FollowOptions } from './follow-messages.ts'
+export { followMessages, ParleyApiError } from './follow-messages.ts'

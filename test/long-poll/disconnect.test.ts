@@ -1,0 +1,70 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { greet } from '../../src/examples/questions.ts'
+import { createApp } from '../../src/http/app.ts'
+import type { RunningServer } from '../../src/server.ts'
+import { serve } from '../../src/server.ts'
+import { call } from '../support/contract.ts'
+import { answer, listMessages, nextQuestion, readLog, startRun } from '../support/contract-runs.ts'
+import type { OpenedStore, TestStore } from '../support/store-backends.ts'
+import { STORE_BACKENDS } from '../support/store-backends.ts'
+
+/** Timers alive in this process (the server runs in it): a held poll's `wait` timer is one of them. */
+const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length
+
+async function until(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}
+
+describe.each(STORE_BACKENDS)('a client that disconnects mid-poll ($name store)', ({ open }) => {
+  let opened: OpenedStore
+  let store: TestStore
+  let server: RunningServer
+  beforeEach(async () => {
+    opened = open()
+    store = opened.store
+    server = await serve(createApp({ workflows: [greet], store }), { port: 0 })
+  })
+  afterEach(async () => {
+    await server.close()
+    opened.dispose()
+  })
+
+  it('leaves no listener and no timer behind', async () => {
+    const run = await startRun(server.url, 'greet')
+    const question = await nextQuestion(server.url, run.id)
+    const listeners = store.events.listenerCount
+    const timersBefore = timers()
+
+    const client = new AbortController()
+    const held = fetch(`${server.url}/v1/runs/${run.id}/messages?after=${question.seq}&wait=60`, { signal: client.signal })
+    await until(() => store.events.listenerCount === listeners + 1, 'the poll is held')
+    expect(timers()).toBeGreaterThan(timersBefore)
+
+    client.abort()
+    await expect(held).rejects.toThrow()
+    await until(() => store.events.listenerCount === listeners, 'the listener is released')
+    await until(() => timers() <= timersBefore, 'the wait timer is cleared')
+  })
+
+  it('loses nothing: a new poll from the same cursor gets what arrived meanwhile', async () => {
+    const run = await startRun(server.url, 'greet')
+    const question = await nextQuestion(server.url, run.id)
+    const client = new AbortController()
+    const held = fetch(`${server.url}/v1/runs/${run.id}/messages?after=${question.seq}&wait=60`, { signal: client.signal })
+    // One listener is the run's own wait for its answer, the other the held poll.
+    await until(() => store.events.listenerCount === 2, 'the poll is held')
+    client.abort()
+    await held.catch(() => undefined)
+
+    const reply = await answer(server.url, run.id, question.id, 'Ada')
+    const resumed = await listMessages(server.url, run.id, `after=${question.seq}&wait=5`)
+    expect(resumed.body.messages[0]).toEqual(reply)
+    await call(server.url, 'POST', `/v1/runs/${run.id}/cancel`)
+    await readLog(server.url, run.id)
+    await until(() => store.events.listenerCount === 0, 'every listener is released once the run has ended')
+  })
+})

@@ -1,0 +1,173 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { MessageDraft } from '../../src/schemas/messages.ts'
+import type { NewRun } from '../../src/store/store.ts'
+import { RunFinishedError } from '../../src/store/store.ts'
+import type { OpenedStore, TestStore } from '../support/store-backends.ts'
+import { STORE_BACKENDS } from '../support/store-backends.ts'
+
+/** The promises of the `Store` interface, kept by every backend alike. */
+
+const newRun = (overrides: Partial<NewRun> = {}): NewRun => ({
+  user_id: 'alice',
+  workflow: 'greet',
+  params: { greeting: 'Hello' },
+  idempotency_key: null,
+  request_hash: null,
+  max_active_runs: 100,
+  ...overrides,
+})
+
+const text = (body: string): MessageDraft => ({
+  type: 'text_message',
+  content: { body },
+  sender: 'Bot',
+  recipient: 'User',
+  auto_reply: false,
+})
+const ask = (prompt: string): MessageDraft => ({
+  type: 'text_input',
+  content: { prompt, suggestions: [], password: false },
+  sender: 'Bot',
+  recipient: 'User',
+  auto_reply: false,
+})
+const completed = (result: string): MessageDraft => ({
+  type: 'workflow_completed',
+  content: { result },
+  sender: null,
+  recipient: null,
+  auto_reply: false,
+})
+
+describe.each(STORE_BACKENDS)('the $name store', ({ open }) => {
+  let opened: OpenedStore
+  let store: TestStore
+  beforeEach(() => {
+    opened = open()
+    store = opened.store
+  })
+  afterEach(async () => {
+    await store.close()
+    opened.dispose()
+  })
+
+  async function created(overrides: Partial<NewRun> = {}) {
+    const outcome = await store.createRun(newRun(overrides))
+    if (outcome.kind !== 'created') throw new Error(`expected a new run, got ${outcome.kind}`)
+    return outcome.run
+  }
+
+  it('creates a queued run with an empty log', async () => {
+    const run = await created()
+    expect(run).toMatchObject({ status: 'queued', last_seq: 0, result: null, error: null, pending_question: null, finished_at: null })
+    expect(await store.getRun(run.id)).toEqual(run)
+    expect(await store.listMessages(run.id, 0, 100)).toEqual([])
+  })
+
+  it('returns the existing run for a known Idempotency-Key, per user', async () => {
+    const first = await created({ idempotency_key: 'k', request_hash: 'h' })
+    expect(await store.createRun(newRun({ idempotency_key: 'k', request_hash: 'other' }))).toEqual({ kind: 'existing', run: first })
+    expect((await store.createRun(newRun({ user_id: 'bob', idempotency_key: 'k' }))).kind).toBe('created')
+  })
+
+  it('refuses a run past max_active_runs, counting only unfinished runs of that user', async () => {
+    const first = await created({ max_active_runs: 2 })
+    await created({ max_active_runs: 2 })
+    expect(await store.createRun(newRun({ max_active_runs: 2 }))).toEqual({ kind: 'limit_reached', active: 2 })
+    expect((await store.createRun(newRun({ user_id: 'bob', max_active_runs: 2 }))).kind).toBe('created')
+    await store.finishRun(first.id, [completed('done')], { status: 'completed', result: 'done' }, 'expired')
+    expect((await store.createRun(newRun({ max_active_runs: 2 }))).kind).toBe('created')
+  })
+
+  it('numbers appended messages 1, 2, 3 … per run, and lists them after a cursor', async () => {
+    const a = await created()
+    const b = await created()
+    for (const body of ['one', 'two', 'three']) await store.append(a.id, text(body))
+    await store.append(b.id, text('other'))
+    const log = await store.listMessages(a.id, 0, 100)
+    expect(log.map((message) => [message.seq, message.type === 'text_message' && message.content.body])).toEqual([
+      [1, 'one'],
+      [2, 'two'],
+      [3, 'three'],
+    ])
+    expect((await store.listMessages(a.id, 1, 1)).map((message) => message.seq)).toEqual([2])
+    expect((await store.listMessages(b.id, 0, 100)).map((message) => message.seq)).toEqual([1])
+    expect((await store.getRun(a.id))?.last_seq).toBe(3)
+  })
+
+  it('makes a question pending and the run awaiting_input; answers once, then reports a duplicate or not pending', async () => {
+    const run = await created()
+    const question = await store.append(run.id, ask('Name?'))
+    expect(await store.getRun(run.id)).toMatchObject({ status: 'awaiting_input', pending_question: question })
+    expect(await store.getQuestion(run.id, question.id)).toMatchObject({ status: 'pending', answer: null })
+
+    const answered = await store.answerQuestion(run.id, question.id, 'Ada', 'User')
+    expect(answered.kind).toBe('answered')
+    expect(await store.getRun(run.id)).toMatchObject({ status: 'running', pending_question: null, last_seq: 2 })
+    const duplicate = await store.answerQuestion(run.id, question.id, 'Ada', 'User')
+    expect(duplicate).toEqual({ kind: 'duplicate', reply: answered.kind === 'answered' ? answered.reply : null })
+    expect(await store.answerQuestion(run.id, question.id, 'Grace', 'User')).toEqual({ kind: 'not_pending', status: 'answered' })
+    expect(await store.answerQuestion(run.id, 'nope', 'Ada', 'User')).toEqual({ kind: 'not_found' })
+    expect((await store.listMessages(run.id, 0, 100)).filter((message) => message.type === 'reply')).toHaveLength(1)
+  })
+
+  it('does not find a question through another run', async () => {
+    const a = await created()
+    const b = await created()
+    const question = await store.append(a.id, ask('Name?'))
+    expect(await store.getQuestion(b.id, question.id)).toBeNull()
+    expect(await store.answerQuestion(b.id, question.id, 'Ada', null)).toEqual({ kind: 'not_found' })
+  })
+
+  it('finishes a run once: the pending question takes the given status, and later writes are refused', async () => {
+    const run = await created()
+    const question = await store.append(run.id, ask('Name?'))
+    const finished = await store.finishRun(run.id, [completed('x')], { status: 'cancelled' }, 'cancelled')
+    expect(finished).toMatchObject({ status: 'cancelled', pending_question: null, last_seq: 2 })
+    expect((await store.getQuestion(run.id, question.id))?.status).toBe('cancelled')
+    expect(await store.finishRun(run.id, [completed('y')], { status: 'completed' }, 'expired')).toBeNull()
+    await expect(store.append(run.id, text('late'))).rejects.toBeInstanceOf(RunFinishedError)
+    expect(await store.answerQuestion(run.id, question.id, 'Ada', null)).toEqual({ kind: 'not_pending', status: 'cancelled' })
+    expect((await store.listMessages(run.id, 0, 100)).map((message) => message.seq)).toEqual([1, 2])
+  })
+
+  it('lists a user’s runs newest first, filtered, in pages that a cursor continues', async () => {
+    const ids: string[] = []
+    for (let i = 0; i < 5; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 2))
+      ids.push((await created({ workflow: i % 2 === 0 ? 'greet' : 'echo' })).id)
+    }
+    await created({ user_id: 'bob' })
+    const all = await store.listRuns({ user_id: 'alice', limit: 10 })
+    expect(all.map((run) => run.id)).toEqual([...ids].reverse())
+    const echoes = await store.listRuns({ user_id: 'alice', workflow: 'echo', limit: 10 })
+    expect(echoes.map((run) => run.id)).toEqual([ids[3], ids[1]])
+    const firstPage = await store.listRuns({ user_id: 'alice', limit: 2 })
+    const last = firstPage.at(-1)
+    const secondPage = await store.listRuns({ user_id: 'alice', limit: 2, cursor: last && { created_at: last.created_at, id: last.id } })
+    expect([...firstPage, ...secondPage].map((run) => run.id)).toEqual([...ids].reverse().slice(0, 4))
+    expect(await store.listRuns({ user_id: 'alice', status: 'completed', limit: 10 })).toEqual([])
+  })
+
+  it('lists unfinished runs oldest first', async () => {
+    const a = await created()
+    const b = await created()
+    await store.finishRun(a.id, [completed('x')], { status: 'completed' }, 'expired')
+    expect((await store.listUnfinishedRuns()).map((run) => run.id)).toEqual([b.id])
+  })
+
+  it('calls a subscriber after every change to its run, and not after it unsubscribes', async () => {
+    const a = await created()
+    const b = await created()
+    let calls = 0
+    const unsubscribe = store.subscribe(a.id, () => calls++)
+    await store.append(a.id, text('one'))
+    await store.append(b.id, text('elsewhere'))
+    await store.updateRun(a.id, { usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } })
+    expect(calls).toBe(2)
+    unsubscribe()
+    await store.append(a.id, text('two'))
+    expect(calls).toBe(2)
+    expect(store.events.listenerCount).toBe(0)
+  })
+})

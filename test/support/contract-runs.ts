@@ -1,0 +1,68 @@
+import type { ParleyApp } from '../../src/http/app.ts'
+import type { Checked } from './contract.ts'
+import { call } from './contract.ts'
+
+/**
+ * Driving runs through the contract-checked `call`: every response on the way is validated
+ * against `openapi/v1.json`. `target` is an app (in-process) or a real server's base URL.
+ */
+
+type Target = ParleyApp | string
+
+const FINISHED = ['completed', 'failed', 'cancelled']
+/** Enough long-polls for any test workflow; a hung run fails the test instead of hanging it. */
+const MAX_POLLS = 200
+
+/** Starts a run with `POST /v1/runs` and expects 201; returns the run. */
+export async function startRun(target: Target, workflow: string, params?: Record<string, unknown>) {
+  const created = await call(target, 'POST', '/v1/runs', { body: params === undefined ? { workflow } : { workflow, params } })
+  if (created.status !== 201) throw new Error(`createRun answered ${created.status}: ${JSON.stringify(created.body)}`)
+  return created.body
+}
+
+/** Follows the run's cursor from `after` until it has finished and every message was read. */
+export async function readLog(target: Target, runId: string, after = 0) {
+  // biome-ignore lint/suspicious/noExplicitAny: the contract checked every message's shape
+  const messages: any[] = []
+  let cursor = after
+  for (let polls = 0; polls < MAX_POLLS; polls++) {
+    const page = await listMessages(target, runId, `after=${cursor}&wait=5`)
+    messages.push(...page.body.messages)
+    cursor = page.body.next_after
+    if (FINISHED.includes(page.body.run_status) && cursor >= page.body.last_seq) return messages
+  }
+  throw new Error(`run ${runId} did not finish`)
+}
+
+/** Long-polls until the run waits on a question; returns the question (from `getRun`). */
+export async function nextQuestion(target: Target, runId: string) {
+  for (let polls = 0; polls < MAX_POLLS; polls++) {
+    const run = await call(target, 'GET', `/v1/runs/${runId}`)
+    if (run.body.pending_question) return run.body.pending_question
+    if (FINISHED.includes(run.body.status)) throw new Error(`run ${runId} finished (${run.body.status}) without asking`)
+    await listMessages(target, runId, `after=${run.body.last_seq}&wait=5`)
+  }
+  throw new Error(`run ${runId} never asked a question`)
+}
+
+/** Answers and expects the reply to be recorded (201). */
+export async function answer(target: Target, runId: string, questionId: string, value: string | string[]) {
+  const reply = await call(target, 'POST', `/v1/runs/${runId}/replies`, { body: { question_id: questionId, answer: value } })
+  if (reply.status !== 201) throw new Error(`replyToQuestion answered ${reply.status}: ${JSON.stringify(reply.body)}`)
+  return reply.body
+}
+
+/** Waits for the run to finish; returns the run. */
+export async function finished(target: Target, runId: string) {
+  await readLog(target, runId)
+  return (await call(target, 'GET', `/v1/runs/${runId}`)).body
+}
+
+export async function listMessages(target: Target, runId: string, query: string): Promise<Checked> {
+  const page = await call(target, 'GET', `/v1/runs/${runId}/messages?${query}`)
+  if (page.status !== 200) throw new Error(`listMessages answered ${page.status}: ${JSON.stringify(page.body)}`)
+  return page
+}
+
+/** The `field` of each entry in a problem's `errors`. */
+export const fieldsOf = (problem: { errors?: { field: string }[] }) => (problem.errors ?? []).map((error) => error.field)

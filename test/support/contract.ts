@@ -1,0 +1,214 @@
+import { readFileSync } from 'node:fs'
+import { Ajv2020 } from 'ajv/dist/2020.js'
+import type { ParleyApp } from '../../src/http/app.ts'
+
+/**
+ * The contract as a test sees it: the COMMITTED `openapi/v1.json` (not the zod schemas it was
+ * emitted from). Every response a contract test receives goes through `checkResponse`, which
+ * finds the operation by method and path template and fails the test when the status is not
+ * documented for it, the content type is not one it documents, or the JSON body does not match
+ * the documented schema (JSON Schema 2020-12, as OpenAPI 3.1 says).
+ */
+
+const DOCUMENT_URL = new URL('../../openapi/v1.json', import.meta.url)
+const DOCUMENT_ID = 'openapi.json'
+
+interface MediaObject {
+  schema?: unknown
+}
+interface ResponseObject {
+  content?: Record<string, MediaObject>
+}
+interface OperationObject {
+  operationId?: string
+  responses: Record<string, ResponseObject>
+}
+interface Operation {
+  method: string
+  template: string
+  operationId: string
+  pattern: RegExp
+  /** Literal segments win over `{param}` ones when both match. */
+  params: number
+  responses: Record<string, ResponseObject>
+}
+
+const document = JSON.parse(readFileSync(DOCUMENT_URL, 'utf8')) as { paths: Record<string, Record<string, OperationObject>> }
+
+// strict: false because the document is an OpenAPI document, not a bare schema: its `openapi`,
+// `info`, `paths`, `example`, `discriminator` … are not JSON Schema keywords.
+const ajv = new Ajv2020({ strict: false, allErrors: true })
+ajv.addFormat('date-time', {
+  type: 'string',
+  validate: (text: string) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(text) && !Number.isNaN(Date.parse(text)),
+})
+// The whole document is one schema resource, so every `#/components/schemas/…` $ref resolves.
+ajv.addSchema(document, DOCUMENT_ID)
+
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']
+
+const operations: Operation[] = Object.entries(document.paths)
+  .flatMap(([template, item]) =>
+    Object.entries(item)
+      .filter(([method]) => HTTP_METHODS.includes(method))
+      .map(([method, operation]) => ({
+        method: method.toUpperCase(),
+        template,
+        operationId: operation.operationId ?? `${method} ${template}`,
+        pattern: new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}$`),
+        params: (template.match(/\{/g) ?? []).length,
+        responses: operation.responses,
+      })),
+  )
+  .sort((a, b) => a.params - b.params)
+
+/**
+ * Endpoints outside the JSON contract: the document itself, Swagger UI and the page at `/`.
+ * They are checked for status and content type only.
+ */
+const META_ENDPOINTS: Record<string, { status: number; contentType: RegExp }> = {
+  'GET /openapi.json': { status: 200, contentType: /^application\/json\b/ },
+  'GET /docs': { status: 200, contentType: /^text\/html\b/ },
+  'GET /': { status: 200, contentType: /^text\/html\b/ },
+}
+
+export class ContractViolation extends Error {
+  override name = 'ContractViolation'
+}
+
+/** The operation `method path` is, or undefined when the document has none. */
+export function findOperation(method: string, pathname: string): Operation | undefined {
+  return operations.find((operation) => operation.method === method.toUpperCase() && operation.pattern.test(pathname))
+}
+
+/** Every operationId in the committed document. */
+export function documentedOperationIds(): string[] {
+  return operations.map((operation) => operation.operationId)
+}
+
+/** Throws a ContractViolation unless `response` is what the document allows for `method url`; returns the decoded body. */
+export async function checkResponse(method: string, url: string, response: Response): Promise<unknown> {
+  const { pathname } = new URL(url, 'http://parley.test')
+  const where = `${method.toUpperCase()} ${pathname} → ${response.status}`
+  // HEAD is GET without the body (RFC 9110 §9.3.2): the GET operation documents it.
+  const head = method.toUpperCase() === 'HEAD'
+  const verb = head ? 'GET' : method.toUpperCase()
+  const text = await response.clone().text()
+  const contentType = response.headers.get('content-type') ?? ''
+  const mediaType = contentType.split(';')[0]?.trim().toLowerCase() ?? ''
+
+  const meta = META_ENDPOINTS[`${verb} ${pathname}`]
+  if (meta) {
+    if (response.status !== meta.status) throw new ContractViolation(`${where}: expected ${meta.status}`)
+    if (!meta.contentType.test(contentType)) throw new ContractViolation(`${where}: unexpected content type "${contentType}"`)
+    if (head) return undefined
+    return mediaType.endsWith('json') ? JSON.parse(text) : text
+  }
+
+  const operation = findOperation(verb, pathname)
+  if (!operation) {
+    // Outside the document, the server may only say "no such endpoint" (404) or "not this
+    // method" (405), and must say it as a Problem.
+    if (response.status !== 404 && response.status !== 405) throw new ContractViolation(`${where}: no documented operation`)
+    if (head) return undefined
+    return validateBody(where, 'application/problem+json', mediaType, text, `${DOCUMENT_ID}#/components/schemas/Problem`, response.status)
+  }
+
+  const status = String(response.status)
+  const documented = operation.responses[status] ?? operation.responses[`${status[0]}XX`] ?? operation.responses.default
+  if (!documented) {
+    const allowed = Object.keys(operation.responses).join(', ')
+    throw new ContractViolation(`${where}: status ${status} is not documented for ${operation.operationId} (documented: ${allowed})`)
+  }
+  if (head) return undefined
+  if (!documented.content) {
+    if (text !== '') throw new ContractViolation(`${where}: ${operation.operationId} documents no body, got "${text.slice(0, 200)}"`)
+    return undefined
+  }
+  if (!documented.content[mediaType]) {
+    const allowed = Object.keys(documented.content).join(', ')
+    throw new ContractViolation(`${where}: content type "${contentType}" is not documented (documented: ${allowed})`)
+  }
+  const pointer = ['paths', operation.template, operation.method.toLowerCase(), 'responses', status, 'content', mediaType, 'schema']
+  return validateBody(where, mediaType, mediaType, text, schemaRef(pointer), response.status)
+}
+
+function validateBody(where: string, expected: string, mediaType: string, text: string, ref: string, status: number): unknown {
+  if (mediaType !== expected) throw new ContractViolation(`${where}: expected ${expected}, got "${mediaType || 'no content type'}"`)
+  let body: unknown
+  try {
+    body = JSON.parse(text)
+  } catch {
+    throw new ContractViolation(`${where}: the body is not JSON: "${text.slice(0, 200)}"`)
+  }
+  const validate = ajv.getSchema(ref)
+  if (!validate) throw new ContractViolation(`${where}: no schema at ${ref}`)
+  if (!validate(body)) {
+    const errors = (validate.errors ?? []).map((error) => `${error.instancePath || '/'} ${error.message}`).join('; ')
+    throw new ContractViolation(`${where}: body does not match the documented schema: ${errors}\n${text.slice(0, 500)}`)
+  }
+  // RFC 9457 §3.1.4: a problem's `status` is the response's status.
+  if (expected === 'application/problem+json' && (body as { status?: unknown }).status !== status) {
+    throw new ContractViolation(`${where}: the problem says status ${(body as { status?: unknown }).status}`)
+  }
+  return body
+}
+
+/** A JSON pointer into the document as a URI fragment (RFC 6901 §6). */
+function schemaRef(tokens: string[]): string {
+  return `${DOCUMENT_ID}#/${tokens.map((token) => encodeURIComponent(token.replace(/~/g, '~0').replace(/\//g, '~1'))).join('/')}`
+}
+
+type FetchLike = (request: Request) => Response | Promise<Response>
+
+/**
+ * Wraps a fetch (the real one, or `app.fetch` in-process) so that every response is checked
+ * against the contract before the caller sees it; a violation rejects the request. Hand it to
+ * the typed client as its `fetch`.
+ */
+export function contractFetch(inner: FetchLike): (request: Request) => Promise<Response> {
+  return async (request) => {
+    const method = request.method
+    const url = request.url
+    const response = await inner(request)
+    await checkResponse(method, url, response)
+    return response
+  }
+}
+
+/** A response, checked against the contract, with its decoded body. */
+export interface Checked {
+  status: number
+  headers: Headers
+  // biome-ignore lint/suspicious/noExplicitAny: the contract checked the shape; tests read fields of it
+  body: any
+}
+
+export interface CallOptions {
+  /** JSON-encoded unless it is a string (sent as is). */
+  body?: unknown
+  headers?: Record<string, string>
+  signal?: AbortSignal
+}
+
+/**
+ * One request to the app in-process (or to `baseUrl`, a real server), checked against the
+ * contract. A body gets `Content-Type: application/json` unless `headers` says otherwise.
+ *
+ * @example
+ * const created = await call(app, 'POST', '/v1/runs', { body: { workflow: 'echo' } })
+ * expect(created.status).toBe(201)
+ */
+export async function call(target: ParleyApp | string, method: string, path: string, options: CallOptions = {}): Promise<Checked> {
+  const headers = new Headers(options.headers)
+  let body: string | undefined
+  if (options.body !== undefined) {
+    if (!headers.has('content-type')) headers.set('content-type', 'application/json')
+    body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body)
+  }
+  const base = typeof target === 'string' ? target : 'http://parley.test'
+  const request = new Request(new URL(path, base), { method, headers, body, signal: options.signal ?? null })
+  const response = typeof target === 'string' ? await fetch(request) : await target.fetch(request)
+  const decoded = await checkResponse(method, request.url, response)
+  return { status: response.status, headers: response.headers, body: decoded }
+}
