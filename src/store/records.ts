@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { v7 as timeOrderedUUID } from 'uuid'
 import type { Message, MessageDraft } from '../schemas/messages.ts'
 import { isQuestion } from '../schemas/messages.ts'
 import type { NewRun, RunChange, RunCursor, RunRecord } from './store.ts'
@@ -7,7 +8,9 @@ import type { NewRun, RunChange, RunCursor, RunRecord } from './store.ts'
 
 export function newRunRecord(input: NewRun, now: string): RunRecord {
   return {
-    id: randomUUID(),
+    // UUIDv7 (RFC 9562 §5.7): ids sort in creation order, even within one millisecond, which is
+    // the tie-break of listRuns' (created_at, id) order.
+    id: timeOrderedUUID(),
     user_id: input.user_id,
     workflow: input.workflow,
     status: 'queued',
