@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { loadConfig } from '../config.ts'
 import { createApp } from '../http/app.ts'
+import { mountWebUI } from '../http/web-ui.ts'
 import { serve } from '../server.ts'
 import { createMemoryStore } from '../store/memory/memory-store.ts'
 import { createSqliteStore } from '../store/sqlite/sqlite-store.ts'
@@ -46,10 +47,11 @@ async function serveCommand(args: string[]): Promise<void> {
     auth: { apiKeys: config.apiKeys },
     corsOrigins: config.corsOrigins,
     limits: { maxActiveRunsPerUser: config.maxActiveRunsPerUser },
+    mountUI: mountWebUI,
   })
   const server = await serve(app, { port: values.port ? Number(values.port) : config.port, hostname: values.host ?? config.host })
   console.log(`parley: serving on ${server.url} (store: ${store.kind}, workflows: ${app.runs.workflowNames().join(', ')})`)
-  console.log(`parley: API docs at ${server.url}/docs`)
+  console.log(`parley: web UI at ${server.url}/ , API docs at ${server.url}/docs`)
 
   let stopping = false
   const stop = async (signal: string) => {

@@ -1,0 +1,241 @@
+import type { Answer, ApiSession, Message, MessagePage, Question, Run, RunStatus } from './api.ts'
+import { describeFailure, isFinished } from './api.ts'
+import { h, shortTime, uid } from './dom.ts'
+import type { MessageViewContext } from './message-views.ts'
+import { renderMessage } from './message-views.ts'
+import type { QuestionWidget, SendOutcome } from './question-widgets.ts'
+import { statusBadge } from './status.ts'
+
+/** Seconds each long-poll may be held; under the usual 30 s proxy timeouts. */
+const WAIT_SECONDS = 25
+const NEAR_BOTTOM_PX = 120
+
+export interface ConversationHooks {
+  /** The run's status changed (the past-runs list shows it too). */
+  onStatus(runId: string, status: RunStatus): void
+}
+
+export interface Conversation {
+  readonly element: HTMLElement
+  /** Stops following the run (the page moved elsewhere). */
+  dispose(): void
+}
+
+/**
+ * A run's conversation: replays the log from seq 0, then follows it live through the long-poll
+ * (`listMessages?after=<last seq>&wait=25`). Each message is rendered once, keyed by its seq, so a
+ * retried poll, a reload or a second tab shows exactly the log, nothing doubled or skipped.
+ *
+ * The loop is written here rather than with the typed client's `messages()` iterator because the
+ * page also shows `run_status`, which each page of the long-poll carries.
+ */
+export function openConversation(session: ApiSession, runId: string, hooks: ConversationHooks): Conversation {
+  const stop = new AbortController()
+  const titleId = uid('run-title')
+  const title = h('h2', { id: titleId }, 'Run')
+  const meta = h('p', { class: 'run-meta' }, h('span', { class: 'run-id', title: runId }, `run ${runId.slice(0, 8)}`))
+  const status = statusBadge('queued')
+  status.setAttribute('role', 'status')
+  const cancel = h('button', { type: 'button', class: 'button danger', disabled: true }, 'Cancel run')
+  const again = h('a', { class: 'button', href: '#/', hidden: true }, 'New run')
+  const note = h('p', { class: 'connection-note', role: 'alert', hidden: true })
+  const log = h('ol', { class: 'log', role: 'log', 'aria-labelledby': titleId, tabindex: 0 })
+  const element = h(
+    'section',
+    { class: 'panel run-panel', 'aria-labelledby': titleId },
+    h(
+      'header',
+      { class: 'run-header' },
+      h('a', { class: 'back', href: '#/' }, '← All workflows'),
+      h('div', { class: 'run-title' }, title, meta),
+      h('div', { class: 'run-actions' }, status, cancel, again),
+    ),
+    note,
+    log,
+  )
+
+  let lastSeq = 0
+  // Follow the newest message while the reader is at the bottom; leave them be when they scrolled up.
+  let pinned = true
+  log.addEventListener('scroll', () => {
+    pinned = log.scrollHeight - log.scrollTop - log.clientHeight < NEAR_BOTTOM_PX
+  })
+  const resized = new ResizeObserver(() => {
+    if (pinned) log.scrollTop = log.scrollHeight
+  })
+  resized.observe(log)
+  let currentStatus: RunStatus | undefined
+  const questions = new Map<string, { message: Question; widget: QuestionWidget }>()
+  const answered = new Set<string>()
+
+  const context: MessageViewContext = {
+    questionOf: (id) => questions.get(id)?.message,
+    send: (question, answer) => sendAnswer(session, runId, question, answer),
+  }
+
+  cancel.addEventListener('click', async () => {
+    cancel.disabled = true
+    cancel.textContent = 'Cancelling…'
+    try {
+      const { data, error, response } = await session.client.POST('/v1/runs/{run_id}/cancel', { params: { path: { run_id: runId } } })
+      if (data) setStatus(data.status)
+      else if (response.status !== 409) showNote(describeFailure(error, response))
+    } catch (error) {
+      showNote(describeFailure(error))
+    } finally {
+      cancel.textContent = 'Cancel run'
+      cancel.disabled = currentStatus === undefined || isFinished(currentStatus)
+    }
+  })
+
+  function setStatus(next: RunStatus) {
+    if (next === currentStatus) return
+    currentStatus = next
+    status.textContent = next.replace('_', ' ')
+    status.className = `status status-${next}`
+    const finished = isFinished(next)
+    cancel.disabled = finished
+    cancel.hidden = finished
+    again.hidden = !finished
+    hooks.onStatus(runId, next)
+  }
+
+  function closeUnanswered(final: RunStatus) {
+    for (const [id, { widget }] of questions) {
+      if (!answered.has(id))
+        widget.close(`Not answered: the run ${final === 'completed' ? 'finished' : final === 'failed' ? 'failed' : 'was cancelled'}`)
+    }
+  }
+
+  function showNote(text: string | undefined) {
+    note.hidden = text === undefined
+    note.textContent = text ?? ''
+  }
+
+  function describeRun(run: Run) {
+    title.textContent = run.workflow
+    again.setAttribute('href', `#/workflows/${encodeURIComponent(run.workflow)}`)
+    meta.append(' · started ', h('time', { datetime: run.created_at }, shortTime(run.created_at)))
+  }
+
+  /** Appends what is new in a page of the log; true when something was. */
+  function apply(page: MessagePage): boolean {
+    let added = false
+    for (const message of page.messages) {
+      if (message.seq <= lastSeq) continue // already shown: a retried or overlapping poll
+      lastSeq = message.seq
+      added = true
+      show(message)
+    }
+    setStatus(page.run_status)
+    if (added && pinned) log.scrollTop = log.scrollHeight
+    return added
+  }
+
+  function show(message: Message) {
+    const view = renderMessage(message, context)
+    log.append(view.element)
+    if (view.widget && (message.type === 'text_input' || message.type === 'multiple_choice')) {
+      questions.set(message.id, { message, widget: view.widget })
+    }
+    if (message.type === 'reply') {
+      answered.add(message.content.question_id)
+      questions.get(message.content.question_id)?.widget.lock(message.content.answer)
+    }
+  }
+
+  /** The question the run waits on, if it is in the log and not yet answered. */
+  function pendingQuestion(): QuestionWidget | undefined {
+    if (currentStatus === undefined || isFinished(currentStatus)) return undefined
+    const open = [...questions].filter(([id]) => !answered.has(id))
+    return open.at(-1)?.[1].widget
+  }
+
+  async function follow() {
+    const signal = stop.signal
+    const { data: run, error, response } = await session.client.GET('/v1/runs/{run_id}', { params: { path: { run_id: runId } }, signal })
+    if (!run) {
+      showNote(response.status === 404 ? 'No such run here (it may belong to another user or API key).' : describeFailure(error, response))
+      title.textContent = 'Run not found'
+      return
+    }
+    describeRun(run)
+    setStatus(run.status)
+    let failures = 0
+    let focused: QuestionWidget | undefined
+    while (!signal.aborted) {
+      try {
+        const {
+          data: page,
+          error,
+          response,
+        } = await session.client.GET('/v1/runs/{run_id}/messages', {
+          params: { path: { run_id: runId }, query: { after: lastSeq, wait: WAIT_SECONDS } },
+          signal,
+        })
+        if (!page) {
+          // 5xx and 408 are worth another try from the same cursor; any other problem is final.
+          if (response.status >= 500 || response.status === 408) throw new Error(`HTTP ${response.status}`)
+          showNote(describeFailure(error, response))
+          return
+        }
+        failures = 0
+        showNote(undefined)
+        apply(page)
+        const waiting = pendingQuestion()
+        if (waiting && waiting !== focused) {
+          focused = waiting
+          // Only when the user is not typing somewhere else on the page.
+          if (document.activeElement === document.body || log.contains(document.activeElement)) waiting.focus()
+        }
+        if (isFinished(page.run_status) && lastSeq >= page.last_seq) {
+          // The whole log is in: a question still without a reply will never get one.
+          closeUnanswered(page.run_status)
+          return
+        }
+      } catch (error) {
+        if (signal.aborted) return
+        failures += 1
+        showNote(`Reconnecting… (${describeFailure(error)})`)
+        await sleep(Math.min(10_000, 250 * 2 ** Math.min(failures, 6)), signal)
+      }
+    }
+  }
+
+  follow().catch((error: unknown) => {
+    if (!stop.signal.aborted) showNote(describeFailure(error))
+  })
+
+  return {
+    element,
+    dispose: () => {
+      stop.abort()
+      resized.disconnect()
+    },
+  }
+}
+
+async function sendAnswer(session: ApiSession, runId: string, question: Question, answer: Answer): Promise<SendOutcome> {
+  try {
+    const { data, error, response } = await session.client.reply(runId, question.id, answer)
+    if (data) return { ok: true }
+    // 409: answered or closed meanwhile (another tab, say): the log will show what happened.
+    return { ok: false, error: describeFailure(error, response), stillPending: response.status !== 409 && response.status !== 404 }
+  } catch (error) {
+    return { ok: false, error: describeFailure(error), stillPending: true }
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms)
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer)
+        resolve()
+      },
+      { once: true },
+    )
+  })
+}

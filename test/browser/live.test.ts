@@ -1,0 +1,131 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
+import type { Parley } from './support.ts'
+import {
+  describeInBrowser,
+  launchBrowser,
+  messagesOf,
+  newContext,
+  oneTo,
+  openPage,
+  renderedSeqs,
+  startParley,
+  startRun,
+  waitForStatus,
+} from './support.ts'
+
+let parley: Parley
+let browser: Browser
+let context: BrowserContext
+const pages: { page: Page; errors: string[] }[] = []
+
+beforeAll(async () => {
+  ;[parley, browser] = await Promise.all([startParley(), launchBrowser()])
+  context = await newContext(browser)
+})
+afterAll(async () => {
+  await browser?.close()
+  await parley?.close()
+})
+afterEach(async () => {
+  for (const { page, errors } of pages.splice(0)) {
+    expect(errors, 'uncaught errors in the page').toEqual([])
+    await page.close()
+  }
+})
+
+async function open(): Promise<Page> {
+  const opened = await openPage(context)
+  pages.push(opened)
+  return opened.page
+}
+
+const tickTexts = (page: Page) => messagesOf(page, 'text_message').locator('.msg-body').allTextContents()
+
+describeInBrowser('a run followed live', () => {
+  it('reloaded mid-run, and opened in a second tab, replays the log and continues live with nothing doubled or missing', async () => {
+    const page = await open()
+    const count = 12
+    const runId = await startRun(page, parley.url, 'ticker', async (p) => {
+      await p.getByLabel('count').fill(String(count))
+      await p.getByLabel('interval_ms').fill('400')
+    })
+    await page.getByText('tick 3/12', { exact: true }).waitFor()
+    await page.reload()
+    expect(new URL(page.url()).hash).toBe(`#/runs/${runId}`)
+    await page.getByText('tick 5/12', { exact: true }).waitFor()
+    const second = await open()
+    await second.goto(page.url())
+    await Promise.all([waitForStatus(page, 'completed'), waitForStatus(second, 'completed')])
+
+    const expected = oneTo(count).map((tick) => `tick ${tick}/${count}`)
+    for (const tab of [page, second]) {
+      expect(await tickTexts(tab)).toEqual(expected)
+      // workflow_started, the ticks, workflow_completed: seq 1 … count + 2, each once, in order.
+      expect(await renderedSeqs(tab)).toEqual(oneTo(count + 2))
+    }
+  })
+
+  it('reloaded while a question waits: the question is answerable after the reload and the run completes', async () => {
+    const page = await open()
+    await startRun(page, parley.url, 'quiz_loop')
+    await page.getByRole('button', { name: 'hello' }).click()
+    await messagesOf(page, 'multiple_choice').waitFor()
+    await page.reload()
+    await messagesOf(page, 'multiple_choice').waitFor()
+    await page.getByRole('button', { name: 'continue' }).click()
+    await page.getByRole('textbox', { name: 'Round 2: write a note' }).fill('second')
+    await page.keyboard.press('Enter')
+    await messagesOf(page, 'multiple_choice').nth(1).getByRole('button', { name: 'stop' }).click()
+    await waitForStatus(page, 'completed')
+    expect(await messagesOf(page, 'workflow_completed').textContent()).toContain('2 note(s): hello | second')
+    const seqs = await renderedSeqs(page)
+    expect(seqs).toEqual(oneTo(seqs.length))
+  })
+
+  it('cancel stops a running run: status cancelled, no further messages, no result', async () => {
+    const page = await open()
+    const runId = await startRun(page, parley.url, 'ticker', async (p) => {
+      await p.getByLabel('count').fill('1000')
+      await p.getByLabel('interval_ms').fill('150')
+    })
+    await page.getByText('tick 2/1000', { exact: true }).waitFor()
+    await page.getByRole('button', { name: 'Cancel run' }).click()
+    await waitForStatus(page, 'cancelled')
+    await messagesOf(page, 'workflow_completed').waitFor()
+    expect(await messagesOf(page, 'workflow_completed').textContent()).toContain('Finished without a result')
+    expect(await page.getByRole('button', { name: 'Cancel run' }).isVisible()).toBe(false)
+    const ticks = (await tickTexts(page)).length
+    await page.waitForTimeout(600)
+    expect((await tickTexts(page)).length).toBe(ticks)
+    const run = (await (await parley.app.request(`/v1/runs/${runId}`)).json()) as { status: string }
+    expect(run.status).toBe('cancelled')
+  })
+
+  it('cancel while a question waits closes the question', async () => {
+    const page = await open()
+    await startRun(page, parley.url, 'greet')
+    const input = page.getByRole('textbox', { name: 'Your name?' })
+    await input.waitFor()
+    await page.getByRole('button', { name: 'Cancel run' }).click()
+    await waitForStatus(page, 'cancelled')
+    await messagesOf(page, 'text_input').locator('.answer.closed').waitFor()
+    expect(await input.isDisabled()).toBe(true)
+    expect(await messagesOf(page, 'text_input').locator('.answer-status').textContent()).toContain('the run was cancelled')
+  })
+
+  it('lists past runs and reopens one from the list', async () => {
+    const page = await open()
+    const runId = await startRun(page, parley.url, 'echo', (p) => p.getByLabel('text').fill('from the past'))
+    await waitForStatus(page, 'completed')
+    await page.goto(`${parley.url}/#/`)
+    const link = page.locator(`.run-list a[href="#/runs/${runId}"]`)
+    await link.waitFor()
+    expect(await link.textContent()).toContain('echo')
+    expect(await link.locator('.status').textContent()).toBe('completed')
+    await link.click()
+    await page.waitForURL(new RegExp(`#/runs/${runId}$`))
+    expect(await messagesOf(page, 'text_message').locator('.msg-body').textContent()).toBe('from the past')
+    expect(await link.getAttribute('aria-current')).toBe('page')
+  })
+})
