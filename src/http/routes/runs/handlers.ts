@@ -4,17 +4,12 @@ import { decodeCursor, encodeCursor } from '../../../store/records.ts'
 import type { AppEnv } from '../../app-env.ts'
 import { presentRun } from './present.ts'
 import type { cancelRunRoute, createRunRoute, getRunRoute, listRunsRoute } from './routes.ts'
+import { startRequestedRun } from './start-run.ts'
 
 export const createRun: RouteHandler<typeof createRunRoute, AppEnv> = async (c) => {
-  const body = c.req.valid('json')
-  const { run, created } = await c.var.runs.start({
-    userId: c.var.userId,
-    workflow: body.workflow,
-    params: body.params,
-    idempotencyKey: c.req.valid('header')['idempotency-key'],
-  })
-  c.header('Location', `/v1/runs/${run.id}`)
-  return created ? c.json(presentRun(run), 201) : c.json(presentRun(run), 200)
+  const { workflow, params } = c.req.valid('json')
+  const { run, created } = await startRequestedRun(c, { workflow, params, idempotencyKey: c.req.valid('header')['idempotency-key'] })
+  return created ? c.json(run, 201) : c.json(run, 200)
 }
 
 export const listRuns: RouteHandler<typeof listRunsRoute, AppEnv> = async (c) => {

@@ -1,7 +1,7 @@
 import type { RouteHandler } from '@hono/zod-openapi'
 import type { Workflow } from '../../../runtime/define-workflow.ts'
 import type { AppEnv } from '../../app-env.ts'
-import { presentRun } from '../runs/present.ts'
+import { startRequestedRun } from '../runs/start-run.ts'
 import type { createWorkflowRunRoute, getWorkflowRoute, listWorkflowsRoute } from './routes.ts'
 
 export const listWorkflows: RouteHandler<typeof listWorkflowsRoute, AppEnv> = (c) => {
@@ -18,13 +18,8 @@ export function createWorkflowRunHandler(workflow: Workflow): RouteHandler<Retur
   return async (c) => {
     // The route validated the body; the run manager parses the raw params once more, exactly as createRun does.
     const raw: { params?: unknown } = await c.req.json()
-    const { run, created } = await c.var.runs.start({
-      userId: c.var.userId,
-      workflow: workflow.name,
-      params: raw.params,
-      idempotencyKey: c.req.valid('header')['idempotency-key'],
-    })
-    c.header('Location', `/v1/runs/${run.id}`)
-    return created ? c.json(presentRun(run), 201) : c.json(presentRun(run), 200)
+    const idempotencyKey = c.req.valid('header')['idempotency-key']
+    const { run, created } = await startRequestedRun(c, { workflow: workflow.name, params: raw.params, idempotencyKey })
+    return created ? c.json(run, 201) : c.json(run, 200)
   }
 }
