@@ -17,9 +17,12 @@ export interface MessageWait {
  * Whatever way the wait ends, its listener, timer and abort handler are gone.
  */
 export async function waitForMessages(store: Store, run: RunRecord, wait: MessageWait): Promise<{ messages: Message[]; run: RunRecord }> {
+  // The run record read before the messages is current unless a message is newer than it: every
+  // status change comes with a message, so only then is it read again.
   const read = async () => {
     const messages = await store.listMessages(wait.runId, wait.after, wait.limit)
-    const latest = messages.length > 0 || run.last_seq > wait.after ? ((await store.getRun(wait.runId)) ?? run) : run
+    const newest = messages.at(-1)?.seq ?? 0
+    const latest = newest > run.last_seq ? ((await store.getRun(wait.runId)) ?? run) : run
     return { messages, run: latest }
   }
   if (run.last_seq > wait.after || isFinished(run.status) || wait.waitMs <= 0) return read()
