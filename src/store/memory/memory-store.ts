@@ -10,7 +10,18 @@ export function createMemoryStore() {
   const logs = new Map<string, Message[]>()
   const questions = new Map<string, QuestionRecord & { run_id: string }>()
   const idempotencyKeys = new Map<string, string>()
+  // Unfinished run ids per user, kept as runs are saved: the per-user limit is checked on every
+  // create, and counting by scanning every run ever made grows with the server's uptime.
+  const active = new Map<string, Set<string>>()
   const keyOf = (userId: string, key: string) => `${userId}\u0000${key}`
+  const track = (run: RunRecord) => {
+    const ids = active.get(run.user_id)
+    if (isFinished(run.status)) {
+      ids?.delete(run.id)
+      if (ids?.size === 0) active.delete(run.user_id)
+    } else if (ids) ids.add(run.id)
+    else active.set(run.user_id, new Set([run.id]))
+  }
 
   return createSyncStore({
     kind: 'memory',
@@ -18,10 +29,14 @@ export function createMemoryStore() {
     transaction: (work) => work(),
     insertRun(run) {
       runs.set(run.id, run)
+      track(run)
       logs.set(run.id, [])
       if (run.idempotency_key !== null) idempotencyKeys.set(keyOf(run.user_id, run.idempotency_key), run.id)
     },
-    saveRun: (run) => void runs.set(run.id, run),
+    saveRun(run) {
+      runs.set(run.id, run)
+      track(run)
+    },
     loadRun: (runId) => runs.get(runId) ?? null,
     findRunByIdempotencyKey(userId, key) {
       const runId = idempotencyKeys.get(keyOf(userId, key))
@@ -37,11 +52,7 @@ export function createMemoryStore() {
       )
       return matching.sort(compareRunsNewestFirst).slice(0, query.limit)
     },
-    countActiveRuns(userId) {
-      let count = 0
-      for (const run of runs.values()) if (run.user_id === userId && !isFinished(run.status)) count++
-      return count
-    },
+    countActiveRuns: (userId) => active.get(userId)?.size ?? 0,
     unfinishedRuns: () => [...runs.values()].filter((run) => !isFinished(run.status)),
     insertMessage: (message) => void logs.get(message.run_id)?.push(message),
     // seq n sits at index n - 1: the log is gapless by construction.
@@ -50,6 +61,7 @@ export function createMemoryStore() {
     saveQuestion: (runId, record) => void questions.set(record.question.id, { ...record, run_id: runId }),
     close() {
       runs.clear()
+      active.clear()
       logs.clear()
       questions.clear()
     },
