@@ -12,7 +12,11 @@ export const listMessages: RouteHandler<typeof listMessagesRoute, AppEnv> = asyn
     after: query.after,
     limit: query.limit,
     waitMs: query.wait * 1000,
-    signal: c.req.raw.signal,
+    // Read only if the poll waits: on @hono/node-server the signal comes with a full fetch Request
+    // built on demand, which a poll answered at once does not need.
+    get signal() {
+      return c.req.raw.signal
+    },
   })
   const last = page.messages.at(-1)
   return c.json(
