@@ -1,0 +1,98 @@
+import { rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { SERVER_CPU } from './machine.ts'
+import { langgraph } from './peers/langgraph.ts'
+import { mastra } from './peers/mastra.ts'
+import type { PeerDefinition } from './peers/peer.ts'
+import { preparePeer } from './peers/peer.ts'
+import type { Launched } from './processes.ts'
+import { freePort, launch, waitForHttp } from './processes.ts'
+import type { AdapterName } from './protocol.ts'
+
+/** The servers the bench measures, each started fresh on the server core and stopped after. */
+
+export type TargetName = 'floor' | 'parley-memory' | 'parley-sqlite' | 'mastra' | 'langgraph'
+export type PeerName = 'mastra' | 'langgraph'
+
+export const REPO = fileURLToPath(new URL('../', import.meta.url))
+export const PEERS: Record<PeerName, PeerDefinition> = { mastra, langgraph }
+
+export interface RunningTarget {
+  name: TargetName
+  baseUrl: string
+  adapter: AdapterName
+  process: Launched
+  stop(): Promise<void>
+}
+
+export interface TargetContext {
+  /** Server logs (and SQLite files) go here. */
+  workDir: string
+  /** When set, Parley servers run with --cpu-prof and write their profiles here. */
+  profileDir: string | null
+  log(line: string): void
+}
+
+/** The project's environment less anything that would change how Parley serves the bench. */
+function parleyEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env }
+  for (const name of Object.keys(env)) if (name.startsWith('PARLEY_') || name === 'PORT') delete env[name]
+  // 10,000 idle runs are active at once; the default per-user limit is 1,000.
+  return { ...env, PARLEY_MAX_ACTIVE_RUNS: '1000000' }
+}
+
+let started = 0
+const peerFolders = new Map<PeerName, Promise<string>>()
+
+/** Installs a peer at most once per bench run; the same failure is reported each time after. */
+export function peerFolder(name: PeerName, log: (line: string) => void): Promise<string> {
+  let folder = peerFolders.get(name)
+  if (!folder) {
+    folder = preparePeer(PEERS[name], log)
+    peerFolders.set(name, folder)
+  }
+  return folder
+}
+
+export async function startTarget(name: TargetName, context: TargetContext, clients = 50): Promise<RunningTarget> {
+  const port = await freePort()
+  const baseUrl = `http://127.0.0.1:${port}`
+  const logFile = join(context.workDir, `${String(++started).padStart(3, '0')}-${name}.log`)
+  let launched: Launched
+  let adapter: AdapterName = 'log-api'
+  let readyPath = '/healthz'
+  if (name === 'floor') {
+    launched = launch(name, ['node', '--import', 'tsx', 'bench/floor-server.ts', '--port', String(port)], {
+      cwd: REPO,
+      env: process.env,
+      cpu: SERVER_CPU,
+      logFile,
+    })
+  } else if (name === 'parley-memory' || name === 'parley-sqlite') {
+    const profile = context.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${context.profileDir}`] : []
+    const store = name === 'parley-memory' ? ['--store', 'memory'] : ['--store', 'sqlite', '--db', join(context.workDir, `${started}.db`)]
+    const command = ['node', ...profile, 'bin/parley.mjs', 'serve', 'bench/workflows.ts', ...store, '--port', String(port)]
+    launched = launch(name, command, { cwd: REPO, env: parleyEnv(), cpu: SERVER_CPU, logFile })
+  } else {
+    const peer = PEERS[name]
+    const dir = await peerFolder(name, context.log)
+    for (const scratch of peer.scratch ?? []) rmSync(join(dir, scratch), { recursive: true, force: true })
+    launched = launch(name, peer.command(port, clients), {
+      cwd: dir,
+      env: { ...process.env, ...peer.env, PORT: String(port) },
+      cpu: SERVER_CPU,
+      logFile,
+    })
+    adapter = peer.adapter
+    readyPath = peer.readyPath
+  }
+  const stop = () => launched.stop(context.profileDir ? 15_000 : 3000)
+  try {
+    await waitForHttp(`${baseUrl}${readyPath}`, launched, 60_000)
+  } catch (error) {
+    await stop()
+    throw error
+  }
+  return { name, baseUrl, adapter, process: launched, stop }
+}
