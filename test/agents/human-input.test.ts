@@ -1,15 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { Agent } from '../../src/agents/agent.ts'
 import { defineWorkflow } from '../../src/runtime/define-workflow.ts'
-import type { FakeOpenAI } from '../support/fake-openai.ts'
-import { startFakeOpenAI } from '../support/fake-openai.ts'
-import type { StartRun } from './run-driver.ts'
-import { chatLines, startParley } from './run-driver.ts'
-
-let fake: FakeOpenAI
-let start: StartRun
-let closeServer: () => Promise<void>
+import { chatLines, useFakeLlmParley } from './run-driver.ts'
 
 /** A human-backed agent talking to an assistant; the result says why the chat stopped. */
 const human_chat = defineWorkflow({
@@ -25,17 +18,7 @@ const human_chat = defineWorkflow({
   },
 })
 
-beforeAll(async () => {
-  fake = await startFakeOpenAI()
-  const parley = await startParley([human_chat])
-  start = parley.start
-  closeServer = () => parley.server.close()
-})
-
-afterAll(async () => {
-  await closeServer?.()
-  await fake?.close()
-})
+const { fake, start } = useFakeLlmParley([human_chat])
 
 describe('human input modes', () => {
   it('always: asks the human before each reply; empty lets the model answer, text is sent as is, exit ends', async () => {

@@ -1,17 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { Agent } from '../../src/agents/agent.ts'
 import { defineTool } from '../../src/agents/tool.ts'
 import { defineWorkflow } from '../../src/runtime/define-workflow.ts'
-import type { FakeOpenAI } from '../support/fake-openai.ts'
-import { startFakeOpenAI } from '../support/fake-openai.ts'
-import type { StartRun } from './run-driver.ts'
-import { startParley } from './run-driver.ts'
-
-let fake: FakeOpenAI
-let start: StartRun
-let closeServer: () => Promise<void>
+import { useFakeLlmParley } from './run-driver.ts'
 
 const readSensor = defineTool({
   name: 'read_sensor',
@@ -35,17 +28,7 @@ const llm_chat = defineWorkflow({
   },
 })
 
-beforeAll(async () => {
-  fake = await startFakeOpenAI()
-  const parley = await startParley([llm_chat])
-  start = parley.start
-  closeServer = () => parley.server.close()
-})
-
-afterAll(async () => {
-  await closeServer?.()
-  await fake?.close()
-})
+const { fake, start } = useFakeLlmParley([llm_chat])
 
 describe('LLM endpoint faults', () => {
   it('retries a persistent 500, then fails the run with what the endpoint answered; other runs carry on', async () => {

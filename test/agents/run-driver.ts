@@ -1,3 +1,4 @@
+import { afterAll, afterEach, beforeAll, vi } from 'vitest'
 import { createApp } from '../../src/http/app.ts'
 import type { Workflow } from '../../src/runtime/define-workflow.ts'
 import type { Answer, Message, MessageType } from '../../src/schemas/messages.ts'
@@ -5,6 +6,9 @@ import type { Run } from '../../src/schemas/runs.ts'
 import type { RunningServer } from '../../src/server.ts'
 import { serve } from '../../src/server.ts'
 import { createMemoryStore } from '../../src/store/memory/memory-store.ts'
+import type { FakeOpenAI } from '../support/fake-openai.ts'
+import { startFakeOpenAI } from '../support/fake-openai.ts'
+import { LateBound } from '../support/late-bound.ts'
 
 /**
  * Drives Parley the way a client does: a real server on loopback, runs started with POST,
@@ -18,6 +22,35 @@ export async function startParley(workflows: Workflow[]): Promise<{ server: Runn
     return new FollowedRun(server.url, (response.body as Run).id)
   }
   return { server, start }
+}
+
+/**
+ * Registers the hooks of an agents test file (or `describe`): a fake OpenAI endpoint and Parley
+ * serving `workflows` started before its tests and stopped after them, and `vi.stubEnv` undone
+ * after each test. `fake` can be named in a workflow's `run`, which only runs inside a test.
+ *
+ * @example
+ * const { fake, start } = useFakeLlmParley([weather_tools])
+ * it('asks for approval', async () => {
+ *   vi.stubEnv('OPENAI_BASE_URL', fake.url)
+ *   const run = await start('weather_tools', { city: 'Paris' })
+ * })
+ */
+export function useFakeLlmParley(workflows: Workflow[]): { fake: FakeOpenAI; start: StartRun } {
+  const fake = new LateBound<FakeOpenAI>('the fake OpenAI endpoint')
+  const parley = new LateBound<Awaited<ReturnType<typeof startParley>>>('parley')
+  beforeAll(async () => {
+    fake.current = await startFakeOpenAI()
+    parley.current = await startParley(workflows)
+  })
+  afterAll(async () => {
+    await parley.current?.server.close()
+    await fake.current?.close()
+  })
+  afterEach(() => {
+    vi.unstubAllEnvs()
+  })
+  return { fake: fake.value, start: (workflow, params) => parley.value.start(workflow, params) }
 }
 
 export type StartRun = (workflow: string, params?: Record<string, unknown>) => Promise<FollowedRun>

@@ -1,29 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { simple_learning } from '../../src/examples/simple-learning.ts'
-import type { FakeOpenAI } from '../support/fake-openai.ts'
-import { startFakeOpenAI } from '../support/fake-openai.ts'
-import type { StartRun } from './run-driver.ts'
-import { chatLines, startParley } from './run-driver.ts'
+import { chatLines, useFakeLlmParley } from './run-driver.ts'
 
-let fake: FakeOpenAI
-let start: StartRun
-let closeServer: () => Promise<void>
-
-beforeAll(async () => {
-  fake = await startFakeOpenAI()
-  const parley = await startParley([simple_learning])
-  start = parley.start
-  closeServer = () => parley.server.close()
-})
-
-afterAll(async () => {
-  await closeServer?.()
-  await fake?.close()
-})
-
-afterEach(() => {
-  vi.unstubAllEnvs()
-})
+const { fake, start } = useFakeLlmParley([simple_learning])
 
 describe('simple_learning against an OpenAI-compatible endpoint', () => {
   it('asks for a subject, alternates student and teacher for max_turns, and completes with the reflection summary', async () => {

@@ -1,29 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { weather_tools } from '../../src/examples/weather-tools.ts'
-import type { FakeOpenAI } from '../support/fake-openai.ts'
-import { startFakeOpenAI } from '../support/fake-openai.ts'
-import type { StartRun } from './run-driver.ts'
-import { chatLines, startParley } from './run-driver.ts'
+import { chatLines, useFakeLlmParley } from './run-driver.ts'
 
-let fake: FakeOpenAI
-let start: StartRun
-let closeServer: () => Promise<void>
-
-beforeAll(async () => {
-  fake = await startFakeOpenAI()
-  const parley = await startParley([weather_tools])
-  start = parley.start
-  closeServer = () => parley.server.close()
-})
-
-afterAll(async () => {
-  await closeServer?.()
-  await fake?.close()
-})
-
-afterEach(() => {
-  vi.unstubAllEnvs()
-})
+const { fake, start } = useFakeLlmParley([weather_tools])
 
 describe('weather_tools: a tool call with approval', () => {
   it('logs the suggested call, asks for approval, executes it and shows the model’s follow-up', async () => {

@@ -1,10 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { z } from 'zod'
 import { defineWorkflow } from '../../src/runtime/define-workflow.ts'
-import type { FakeOpenAI } from '../support/fake-openai.ts'
-import { startFakeOpenAI } from '../support/fake-openai.ts'
-import type { StartRun } from './run-driver.ts'
-import { startParley } from './run-driver.ts'
+import { useFakeLlmParley } from './run-driver.ts'
 
 /** A workflow that calls `ctx.llm` directly, no agents: one completion, said back as a message. */
 const summarise = defineWorkflow({
@@ -20,20 +17,7 @@ const summarise = defineWorkflow({
 })
 
 describe('ctx.llm, the LLM client a workflow gets', () => {
-  let fake: FakeOpenAI
-  let parley: Awaited<ReturnType<typeof startParley>>
-  let start: StartRun
-
-  beforeAll(async () => {
-    fake = await startFakeOpenAI()
-    parley = await startParley([summarise])
-    start = parley.start
-  })
-  afterAll(async () => {
-    await parley.server.close()
-    await fake.close()
-  })
-  afterEach(() => vi.unstubAllEnvs())
+  const { fake, start } = useFakeLlmParley([summarise])
 
   it('sends the completion to OPENAI_BASE_URL with PARLEY_MODEL and counts its tokens in the run', async () => {
     vi.stubEnv('OPENAI_BASE_URL', fake.url)

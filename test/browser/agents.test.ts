@@ -1,22 +1,16 @@
-import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, expect, it, vi } from 'vitest'
-import type { Parley } from './support.ts'
-import { describeInBrowser, launchBrowser, messagesOf, newContext, openPage, startParley, startRun, waitForStatus } from './support.ts'
+import { describeInBrowser, messagesOf, newContext, openPage, startRun, useBrowserSession, waitForStatus } from './support.ts'
 
-let parley: Parley
-let browser: Browser
-
-beforeAll(async () => {
+// Registered before the session, so they run before Parley starts and are undone after it stops.
+beforeAll(() => {
   // No key and no base URL: the agents talk to the built-in offline model.
   vi.stubEnv('OPENAI_API_KEY', '')
   vi.stubEnv('OPENAI_BASE_URL', '')
-  ;[parley, browser] = await Promise.all([startParley(), launchBrowser()])
 })
-afterAll(async () => {
-  await browser?.close()
-  await parley?.close()
+afterAll(() => {
   vi.unstubAllEnvs()
 })
+const { parley, browser } = useBrowserSession()
 
 describeInBrowser('the agents’ examples on the offline model, driven through the page', () => {
   it('simple_learning: asks for a subject, shows the student and teacher chat, ends with the reflection summary', async () => {

@@ -1,63 +1,38 @@
-import type { ChildProcessWithoutNullStreams } from 'node:child_process'
-import { spawn } from 'node:child_process'
-import { createServer } from 'node:net'
-import { fileURLToPath } from 'node:url'
-import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import type { Parley } from './support.ts'
-import { describeInBrowser, launchBrowser, messagesOf, newContext, openPage, startParley, waitForStatus } from './support.ts'
+import type { CliProcess } from '../support/cli-process.ts'
+import { freePort, spawnParleyCli, waitForOutput } from '../support/cli-process.ts'
+import { describeInBrowser, messagesOf, newContext, openPage, useBrowserSession, waitForStatus } from './support.ts'
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url))
 const API_KEY = 'chained-ui-key'
 
-let api: Parley
-let ui: { url: string; child: ChildProcessWithoutNullStreams; output: () => string }
-let browser: Browser
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      probe.close(() => resolve(port))
-    })
-  })
-}
+let uiPort: number
+let ui: CliProcess & { url: string }
 
 /** `parley ui --api <api> --port <port>`, the real command, as a user starts it. */
 async function startUiCommand(apiUrl: string, port: number): Promise<typeof ui> {
-  const child = spawn(process.execPath, ['bin/parley.mjs', 'ui', '--api', apiUrl, '--port', String(port), '--host', '127.0.0.1'], {
-    cwd: REPO,
-  })
-  let output = ''
-  child.stdout.on('data', (chunk) => (output += chunk))
-  child.stderr.on('data', (chunk) => (output += chunk))
-  const deadline = Date.now() + 20_000
-  while (!output.includes('parley ui: serving the web UI')) {
-    if (child.exitCode !== null) throw new Error(`parley ui exited ${child.exitCode}:\n${output}`)
-    if (Date.now() > deadline) throw new Error(`parley ui did not start:\n${output}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  return { url: `http://127.0.0.1:${port}`, child, output: () => output }
+  const cli = spawnParleyCli(['ui', '--api', apiUrl, '--port', String(port), '--host', '127.0.0.1'])
+  await waitForOutput(cli, 'parley ui: serving the web UI', 20_000)
+  return { ...cli, url: `http://127.0.0.1:${port}` }
 }
 
+// The hooks run in the order written (and the afterAll ones in reverse): the UI's port is chosen
+// first, then the API starts allowing it, then the UI command starts pointing at the API.
 beforeAll(async () => {
-  const uiPort = await freePort()
-  // The API allows the UI's origin (PARLEY_CORS_ORIGINS in `parley serve`) and wants an API key.
-  api = await startParley({ corsOrigins: [`http://127.0.0.1:${uiPort}`], auth: { apiKeys: { [API_KEY]: 'alice' } } })
-  ;[ui, browser] = await Promise.all([startUiCommand(api.url, uiPort), launchBrowser()])
+  uiPort = await freePort()
 })
-
+// The API allows the UI's origin (PARLEY_CORS_ORIGINS in `parley serve`) and wants an API key.
+const { parley: api, browser } = useBrowserSession(() => ({
+  corsOrigins: [`http://127.0.0.1:${uiPort}`],
+  auth: { apiKeys: { [API_KEY]: 'alice' } },
+}))
+beforeAll(async () => {
+  ui = await startUiCommand(api.url, uiPort)
+})
 afterAll(async () => {
-  await browser?.close()
   if (ui && ui.child.exitCode === null) {
-    const exited = new Promise((resolve) => ui.child.once('exit', resolve))
     ui.child.kill('SIGTERM')
-    await exited
+    await ui.exited
   }
-  await api?.close()
 })
 
 describeInBrowser('chained mode: the UI on its own origin, talking to the API on another', () => {

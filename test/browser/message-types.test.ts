@@ -1,45 +1,11 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
-import type { Parley } from './support.ts'
-import {
-  definitions,
-  describeInBrowser,
-  launchBrowser,
-  messagesOf,
-  newContext,
-  openPage,
-  startParley,
-  startRun,
-  waitForStatus,
-} from './support.ts'
+import { expect, it } from 'vitest'
+import { definitions, describeInBrowser, messagesOf, startRun, useBrowserSession, waitForStatus } from './support.ts'
 
-let parley: Parley
-let browser: Browser
-let context: BrowserContext
-let page: Page
-let errors: string[]
-
-beforeAll(async () => {
-  ;[parley, browser] = await Promise.all([startParley(), launchBrowser()])
-  context = await newContext(browser)
-})
-afterAll(async () => {
-  await browser?.close()
-  await parley?.close()
-})
-afterEach(async () => {
-  expect(errors, 'uncaught errors in the page').toEqual([])
-  await page.close()
-})
-
-async function open(): Promise<Page> {
-  ;({ page, errors } = await openPage(context))
-  return page
-}
+const { parley, open } = useBrowserSession()
 
 describeInBrowser('every message type is rendered distinctly', () => {
   it('workflow_started: the workflow name, its description and the params it got', async () => {
-    await open()
+    const page = await open()
     await startRun(page, parley.url, 'echo', (p) => p.getByLabel('text').fill('ping'))
     const started = messagesOf(page, 'workflow_started')
     await expect(started.count()).resolves.toBe(1)
@@ -51,7 +17,7 @@ describeInBrowser('every message type is rendered distinctly', () => {
   })
 
   it('text_message: sender → recipient and the body', async () => {
-    await open()
+    const page = await open()
     await startRun(page, parley.url, 'echo', (p) => p.getByLabel('text').fill('Hello,\nworld'))
     const message = messagesOf(page, 'text_message')
     await message.waitFor()
@@ -61,7 +27,7 @@ describeInBrowser('every message type is rendered distinctly', () => {
   })
 
   it('system_message: labelled as such, its object shown key by key', async () => {
-    await open()
+    const page = await open()
     await startRun(page, parley.url, 'system_notice', (p) => p.getByLabel('level').selectOption({ label: 'warning' }))
     const message = messagesOf(page, 'system_message')
     await message.waitFor()
@@ -70,7 +36,7 @@ describeInBrowser('every message type is rendered distinctly', () => {
   })
 
   it('suggested_function_call: the function name, call id and arguments', async () => {
-    await open()
+    const page = await open()
     await startRun(page, parley.url, 'calculator', async (p) => {
       await p.getByLabel('a', { exact: true }).fill('4')
       await p.getByLabel('b', { exact: true }).fill('5')
@@ -84,7 +50,7 @@ describeInBrowser('every message type is rendered distinctly', () => {
   })
 
   it('function_call_execution: the function name, the same call id and the return value', async () => {
-    await open()
+    const page = await open()
     await startRun(page, parley.url, 'calculator', async (p) => {
       await p.getByLabel('a', { exact: true }).fill('4')
       await p.getByLabel('b', { exact: true }).fill('5')
@@ -100,7 +66,7 @@ describeInBrowser('every message type is rendered distinctly', () => {
   })
 
   it('text_input: the prompt, an input labelled by it, and the suggestions', async () => {
-    await open()
+    const page = await open()
     await startRun(page, parley.url, 'greet')
     const question = messagesOf(page, 'text_input')
     await question.waitFor()
@@ -111,7 +77,7 @@ describeInBrowser('every message type is rendered distinctly', () => {
   })
 
   it('multiple_choice: the prompt and one button per choice', async () => {
-    await open()
+    const page = await open()
     await startRun(page, parley.url, 'greet')
     await page.getByRole('button', { name: 'Grace' }).click()
     const question = messagesOf(page, 'multiple_choice')
@@ -121,7 +87,7 @@ describeInBrowser('every message type is rendered distinctly', () => {
   })
 
   it('reply: the user’s own answer, on the user’s side', async () => {
-    await open()
+    const page = await open()
     await startRun(page, parley.url, 'greet')
     await page.getByRole('button', { name: 'Grace' }).click()
     const reply = messagesOf(page, 'reply')
@@ -132,7 +98,7 @@ describeInBrowser('every message type is rendered distinctly', () => {
   })
 
   it('error: the short text, and the long one under Details', async () => {
-    await open()
+    const page = await open()
     await startRun(page, parley.url, 'report_error', (p) => p.getByLabel('crash').check())
     await waitForStatus(page, 'failed')
     const errorsShown = messagesOf(page, 'error')
@@ -145,7 +111,7 @@ describeInBrowser('every message type is rendered distinctly', () => {
   })
 
   it('workflow_completed: the result', async () => {
-    await open()
+    const page = await open()
     await startRun(page, parley.url, 'echo', (p) => p.getByLabel('text').fill('all done'))
     await waitForStatus(page, 'completed')
     const completed = messagesOf(page, 'workflow_completed')

@@ -1,10 +1,9 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { expect, it } from 'vitest'
 import { z } from 'zod'
 import { echo } from '../../src/examples/message-types.ts'
 import { defineWorkflow } from '../../src/runtime/define-workflow.ts'
-import type { Parley } from './support.ts'
-import { describeInBrowser, launchBrowser, messagesOf, newContext, openPage, startParley, waitForStatus } from './support.ts'
+import { describeInBrowser, messagesOf, useBrowserSession, waitForStatus } from './support.ts'
 
 /** Every kind of param the form generates, plus a rule JSON Schema cannot carry (only the server checks it). */
 const form_probe = defineWorkflow({
@@ -27,27 +26,12 @@ const form_probe = defineWorkflow({
   },
 })
 
-let parley: Parley
-let browser: Browser
-let context: BrowserContext
+const { parley, open } = useBrowserSession({ workflows: [form_probe, echo] })
+/** The page of the running test, which `openForm` opens. */
 let page: Page
-let errors: string[]
-
-beforeAll(async () => {
-  ;[parley, browser] = await Promise.all([startParley({ workflows: [form_probe, echo] }), launchBrowser()])
-  context = await newContext(browser)
-})
-afterAll(async () => {
-  await browser?.close()
-  await parley?.close()
-})
-afterEach(async () => {
-  expect(errors, 'uncaught errors in the page').toEqual([])
-  await page.close()
-})
 
 async function openForm(): Promise<Page> {
-  ;({ page, errors } = await openPage(context))
+  page = await open()
   await page.goto(`${parley.url}/#/workflows/form_probe`)
   await page.locator('form.start-form').waitFor()
   return page

@@ -1,44 +1,7 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
-import type { Parley } from './support.ts'
-import {
-  describeInBrowser,
-  launchBrowser,
-  messagesOf,
-  newContext,
-  oneTo,
-  openPage,
-  renderedSeqs,
-  startParley,
-  startRun,
-  waitForStatus,
-} from './support.ts'
+import { expect, it } from 'vitest'
+import { describeInBrowser, messagesOf, oneTo, renderedSeqs, startRun, useBrowserSession, waitForStatus } from './support.ts'
 
-let parley: Parley
-let browser: Browser
-let context: BrowserContext
-const pages: { page: Page; errors: string[] }[] = []
-
-beforeAll(async () => {
-  ;[parley, browser] = await Promise.all([startParley(), launchBrowser()])
-  context = await newContext(browser)
-})
-afterAll(async () => {
-  await browser?.close()
-  await parley?.close()
-})
-afterEach(async () => {
-  for (const { page, errors } of pages.splice(0)) {
-    expect(errors, 'uncaught errors in the page').toEqual([])
-    await page.close()
-  }
-})
-
-async function open(): Promise<Page> {
-  const opened = await openPage(context)
-  pages.push(opened)
-  return opened.page
-}
+const { parley, open } = useBrowserSession()
 
 describeInBrowser('questions answered through the page', () => {
   it('answers a text question with a suggestion and a single choice with a button; the run completes with its result', async () => {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
 import { chromium } from 'playwright-core'
-import { describe } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect } from 'vitest'
 import * as examples from '../../src/examples/index.ts'
 import type { CreateAppOptions, ParleyApp } from '../../src/http/app.ts'
 import { createApp } from '../../src/http/app.ts'
@@ -9,6 +9,7 @@ import { mountWebUI } from '../../src/http/web-ui.ts'
 import type { RunningServer } from '../../src/server.ts'
 import { serve } from '../../src/server.ts'
 import { createMemoryStore } from '../../src/store/memory/memory-store.ts'
+import { LateBound } from '../support/late-bound.ts'
 
 /** Debian's chromium (`apt-get install -y chromium`); playwright-core drives it, no download. */
 export const CHROMIUM_PATH = '/usr/bin/chromium'
@@ -46,6 +47,56 @@ export async function startParley(options: Partial<CreateAppOptions> = {}): Prom
   const app = createApp({ workflows: examples, store: createMemoryStore(), mountUI: mountWebUI, ...options })
   const server = await serve(app, { port: 0 })
   return { app, server, url: server.url, close: () => server.close() }
+}
+
+export interface BrowserSession {
+  /** The server the file's tests drive, from its `beforeAll` on. */
+  parley: Parley
+  browser: Browser
+  /** A new page in the file's context; after the test it is checked for uncaught script errors, then closed. */
+  open(): Promise<Page>
+}
+
+/**
+ * Registers the hooks of a browser test file: Parley (with `options`, or what the function returns
+ * when `beforeAll` runs) and Chromium started once, one context, and after each test every page
+ * `open()` gave checked for uncaught errors and closed.
+ *
+ * @example
+ * const { parley, open } = useBrowserSession()
+ * it('echoes', async () => { await startRun(await open(), parley.url, 'echo') })
+ */
+export function useBrowserSession(options: Partial<CreateAppOptions> | (() => Partial<CreateAppOptions>) = {}): BrowserSession {
+  const parley = new LateBound<Parley>('parley')
+  const browser = new LateBound<Browser>('the browser')
+  let context: BrowserContext | undefined
+  const pages: { page: Page; errors: string[] }[] = []
+
+  beforeAll(async () => {
+    ;[parley.current, browser.current] = await Promise.all([
+      startParley(typeof options === 'function' ? options() : options),
+      launchBrowser(),
+    ])
+    context = await newContext(browser.current)
+  })
+  afterAll(async () => {
+    await browser.current?.close()
+    await parley.current?.close()
+  })
+  afterEach(async () => {
+    for (const { page, errors } of pages.splice(0)) {
+      expect(errors, 'uncaught errors in the page').toEqual([])
+      await page.close()
+    }
+  })
+
+  async function open(): Promise<Page> {
+    if (!context) throw new Error('open() is for tests: the browser context is made in beforeAll')
+    const opened = await openPage(context)
+    pages.push(opened)
+    return opened.page
+  }
+  return { parley: parley.value, browser: browser.value, open }
 }
 
 /** A browser context (a fresh profile) at laptop size by default. */

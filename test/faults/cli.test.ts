@@ -1,13 +1,10 @@
-import type { ChildProcessWithoutNullStreams } from 'node:child_process'
-import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import type { CliProcess } from '../support/cli-process.ts'
+import { freePort, REPO, spawnParleyCli, waitForOutput } from '../support/cli-process.ts'
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url))
 const DEFINE_WORKFLOW = join(REPO, 'src/runtime/define-workflow.ts')
 const START_TIMEOUT_MS = 30_000
 
@@ -59,61 +56,28 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...env, ...extra }
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      probe.close(() => resolve(port))
-    })
-  })
-}
-
-interface Cli {
-  child: ChildProcessWithoutNullStreams
-  output: () => string
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
-}
-
-const started: Cli[] = []
+const started: CliProcess[] = []
 afterEach(() => {
   for (const cli of started.splice(0)) if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill('SIGKILL')
 })
 
-function runCli(args: string[], env: NodeJS.ProcessEnv): Cli {
-  const child = spawn(process.execPath, ['bin/parley.mjs', ...args], { cwd: REPO, env })
-  let output = ''
-  child.stdout.on('data', (chunk: Buffer) => {
-    output += chunk.toString()
-  })
-  child.stderr.on('data', (chunk: Buffer) => {
-    output += chunk.toString()
-  })
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  )
-  const cli = { child, output: () => output, exited }
+/** `parley …args`, killed after the test if it is still running. */
+function runCli(args: string[], env: NodeJS.ProcessEnv): CliProcess {
+  const cli = spawnParleyCli(args, env)
   started.push(cli)
   return cli
 }
 
 /** Spawns `parley serve`, resolves with its URL once it says it is serving. */
-async function serveCli(module: string, env: Record<string, string> = {}): Promise<Cli & { url: string }> {
+async function serveCli(module: string, env: Record<string, string> = {}): Promise<CliProcess & { url: string }> {
   const port = await freePort()
   const cli = runCli(['serve', module, '--store', 'memory', '--port', String(port)], cleanEnv(env))
-  const deadline = Date.now() + START_TIMEOUT_MS
-  while (!/parley: serving on /.test(cli.output())) {
-    if (cli.child.exitCode !== null) throw new Error(`parley serve exited ${cli.child.exitCode}:\n${cli.output()}`)
-    if (Date.now() > deadline) throw new Error(`parley serve did not start within ${START_TIMEOUT_MS} ms:\n${cli.output()}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
+  await waitForOutput(cli, /parley: serving on /, START_TIMEOUT_MS)
   return { ...cli, url: `http://127.0.0.1:${port}` }
 }
 
 /** Waits for the process to end, at most `ms`; SIGKILLs it (and fails) when it does not. */
-async function exitWithin(cli: Cli, ms: number) {
+async function exitWithin(cli: CliProcess, ms: number) {
   const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms).unref())
   const outcome = await Promise.race([cli.exited, timeout])
   if (outcome === 'timeout') {

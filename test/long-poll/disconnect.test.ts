@@ -1,12 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { greet } from '../../src/examples/questions.ts'
-import { createApp } from '../../src/http/app.ts'
-import type { RunningServer } from '../../src/server.ts'
-import { serve } from '../../src/server.ts'
 import { call } from '../support/contract.ts'
 import { answer, listMessages, nextQuestion, readLog, startRun } from '../support/contract-runs.ts'
-import type { OpenedStore, TestStore } from '../support/store-backends.ts'
-import { STORE_BACKENDS } from '../support/store-backends.ts'
+import { STORE_BACKENDS, useServedStore } from '../support/store-backends.ts'
 
 /** Timers alive in this process (the server runs in it): a held poll's `wait` timer is one of them. */
 const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length
@@ -19,19 +15,8 @@ async function until(condition: () => boolean, what: string, timeoutMs = 5_000):
   }
 }
 
-describe.each(STORE_BACKENDS)('a client that disconnects mid-poll ($name store)', ({ open }) => {
-  let opened: OpenedStore
-  let store: TestStore
-  let server: RunningServer
-  beforeEach(async () => {
-    opened = open()
-    store = opened.store
-    server = await serve(createApp({ workflows: [greet], store }), { port: 0 })
-  })
-  afterEach(async () => {
-    await server.close()
-    opened.dispose()
-  })
+describe.each(STORE_BACKENDS)('a client that disconnects mid-poll ($name store)', (backend) => {
+  const { store, server } = useServedStore(backend, [greet])
 
   it('leaves no listener and no timer behind', async () => {
     const run = await startRun(server.url, 'greet')

@@ -1,27 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { greet } from '../../src/examples/questions.ts'
 import { ticker } from '../../src/examples/ticker.ts'
-import { createApp } from '../../src/http/app.ts'
-import type { RunningServer } from '../../src/server.ts'
-import { serve } from '../../src/server.ts'
 import { call } from '../support/contract.ts'
 import { answer, nextQuestion, readLog, startRun } from '../support/contract-runs.ts'
-import type { OpenedStore, TestStore } from '../support/store-backends.ts'
-import { STORE_BACKENDS } from '../support/store-backends.ts'
+import { STORE_BACKENDS, useServedStore } from '../support/store-backends.ts'
 
-describe.each(STORE_BACKENDS)('many clients, one server ($name store)', ({ open }) => {
-  let opened: OpenedStore
-  let store: TestStore
-  let server: RunningServer
-  beforeEach(async () => {
-    opened = open()
-    store = opened.store
-    server = await serve(createApp({ workflows: [greet, ticker], store }), { port: 0 })
-  })
-  afterEach(async () => {
-    await server.close()
-    opened.dispose()
-  })
+describe.each(STORE_BACKENDS)('many clients, one server ($name store)', (backend) => {
+  const { store, server } = useServedStore(backend, [greet, ticker])
 
   it('gives every poller of one run the same messages, in the same order, each once', async () => {
     const run = await startRun(server.url, 'ticker', { count: 30, interval_ms: 5 })

@@ -1,31 +1,16 @@
 import { performance } from 'node:perf_hooks'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { echo } from '../../src/examples/message-types.ts'
 import { greet, quiz_loop } from '../../src/examples/questions.ts'
-import { createApp } from '../../src/http/app.ts'
-import type { RunningServer } from '../../src/server.ts'
-import { serve } from '../../src/server.ts'
 import { call, checkResponse } from '../support/contract.ts'
 import { answer, finished, nextQuestion, startRun } from '../support/contract-runs.ts'
-import type { OpenedStore, TestStore } from '../support/store-backends.ts'
-import { STORE_BACKENDS } from '../support/store-backends.ts'
+import { STORE_BACKENDS, useServedStore } from '../support/store-backends.ts'
 
 /** Far above a healthy loopback round trip (a few ms), far below any `wait` used here. */
 const PROMPT_MS = 250
 
-describe.each(STORE_BACKENDS)('the long-poll on a real server ($name store)', ({ open }) => {
-  let opened: OpenedStore
-  let store: TestStore
-  let server: RunningServer
-  beforeEach(async () => {
-    opened = open()
-    store = opened.store
-    server = await serve(createApp({ workflows: [echo, greet, quiz_loop], store }), { port: 0 })
-  })
-  afterEach(async () => {
-    await server.close()
-    opened.dispose()
-  })
+describe.each(STORE_BACKENDS)('the long-poll on a real server ($name store)', (backend) => {
+  const { store, server } = useServedStore(backend, [echo, greet, quiz_loop])
 
   /**
    * One long-poll, timed from sending it to its response arriving (the contract check of the

@@ -1,8 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { afterEach, beforeEach } from 'vitest'
+import { createApp } from '../../src/http/app.ts'
+import type { Workflow } from '../../src/runtime/define-workflow.ts'
+import type { RunningServer } from '../../src/server.ts'
+import { serve } from '../../src/server.ts'
 import { createMemoryStore } from '../../src/store/memory/memory-store.ts'
 import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.ts'
+import { LateBound } from './late-bound.ts'
 
 /** A store as the tests see it: the `Store` interface plus its in-process wake-ups (`events`). */
 export type TestStore = ReturnType<typeof createMemoryStore>
@@ -27,3 +33,29 @@ export const STORE_BACKENDS: { name: string; open: () => OpenedStore }[] = [
     },
   },
 ]
+
+/**
+ * Registers hooks that give each test a fresh store of `backend` and a real server on loopback
+ * serving `workflows` from it, then close the server and dispose of the store.
+ *
+ * @example
+ * describe.each(STORE_BACKENDS)('the long-poll ($name store)', (backend) => {
+ *   const { store, server } = useServedStore(backend, [greet])
+ *   it('…', async () => { await startRun(server.url, 'greet') })
+ * })
+ */
+export function useServedStore(backend: { open: () => OpenedStore }, workflows: Workflow[]): { store: TestStore; server: RunningServer } {
+  let opened: OpenedStore | undefined
+  const store = new LateBound<TestStore>('the store')
+  const server = new LateBound<RunningServer>('the server')
+  beforeEach(async () => {
+    opened = backend.open()
+    store.current = opened.store
+    server.current = await serve(createApp({ workflows, store: opened.store }), { port: 0 })
+  })
+  afterEach(async () => {
+    await server.current?.close()
+    opened?.dispose()
+  })
+  return { store: store.value, server: server.value }
+}

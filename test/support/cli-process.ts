@@ -1,0 +1,65 @@
+import type { ChildProcessWithoutNullStreams } from 'node:child_process'
+import { spawn } from 'node:child_process'
+import { createServer } from 'node:net'
+import { fileURLToPath } from 'node:url'
+
+/** The repository root, where `bin/parley.mjs` is started from. */
+export const REPO = fileURLToPath(new URL('../../', import.meta.url))
+
+/** A `parley` command a test started: the process, all it printed so far, and its end. */
+export interface CliProcess {
+  /** `parley <subcommand>`, for error messages. */
+  name: string
+  child: ChildProcessWithoutNullStreams
+  /** stdout and stderr together, as printed so far. */
+  output: () => string
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+}
+
+/**
+ * Runs `node bin/parley.mjs ...args` from the repository root, the real command as a user starts
+ * it; `env` defaults to this process's environment.
+ */
+export function spawnParleyCli(args: string[], env?: NodeJS.ProcessEnv): CliProcess {
+  const child = spawn(process.execPath, ['bin/parley.mjs', ...args], { cwd: REPO, env })
+  let output = ''
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString()
+  }
+  child.stdout.on('data', collect)
+  child.stderr.on('data', collect)
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  )
+  return { name: `parley ${args[0] ?? ''}`.trim(), child, output: () => output, exited }
+}
+
+/**
+ * Resolves once the process has printed `ready` (the line a server prints when it listens);
+ * throws with its output when it exits first or `timeoutMs` passes.
+ *
+ * @example
+ * await waitForOutput(spawnParleyCli(['ui', '--port', String(port)]), 'parley ui: serving the web UI', 20_000)
+ */
+export async function waitForOutput(cli: CliProcess, ready: string | RegExp, timeoutMs: number): Promise<void> {
+  const printed = () => (typeof ready === 'string' ? cli.output().includes(ready) : ready.test(cli.output()))
+  const deadline = Date.now() + timeoutMs
+  while (!printed()) {
+    if (cli.child.exitCode !== null) throw new Error(`${cli.name} exited ${cli.child.exitCode}:\n${cli.output()}`)
+    if (Date.now() > deadline) throw new Error(`${cli.name} did not start within ${timeoutMs} ms:\n${cli.output()}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+/** A port on 127.0.0.1 that was free a moment ago, for a command that must be told its port. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer()
+    probe.once('error', reject)
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      probe.close(() => resolve(port))
+    })
+  })
+}
