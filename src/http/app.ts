@@ -4,7 +4,7 @@ import type { MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
 import { methodNotAllowed } from 'hono/method-not-allowed'
-import type { Workflow, WorkflowContext } from '../runtime/define-workflow.ts'
+import type { Workflow } from '../runtime/define-workflow.ts'
 import { ParleyError } from '../runtime/errors.ts'
 import { createRegistry } from '../runtime/registry.ts'
 import { RunManager } from '../runtime/run-manager.ts'
@@ -41,8 +41,6 @@ export interface CreateAppOptions {
   }
   /** Origins allowed to call the API from a browser (CORS), e.g. a web UI on another port. */
   corsOrigins?: string[]
-  /** Adds to every workflow's `ctx` (the agents' LLM client, for one). */
-  extendContext?: (base: Pick<WorkflowContext, 'runId' | 'userId' | 'signal'>) => Record<string, unknown>
   /** Serves the page at `/` (the web UI); a page linking to the docs when omitted. */
   mountUI?: (app: OpenAPIHono<AppEnv>) => void
 }
@@ -71,7 +69,6 @@ export function createApp(options: CreateAppOptions): ParleyApp {
     registry,
     store,
     maxActiveRunsPerUser: options.limits?.maxActiveRunsPerUser ?? DEFAULT_MAX_ACTIVE_RUNS,
-    extendContext: options.extendContext,
   })
   const maxBodyBytes = options.limits?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
 

@@ -44,10 +44,6 @@ const TITLES: Record<ProblemCode, string> = {
   internal_error: 'Internal server error',
 }
 
-export function statusOf(code: ProblemCode): ContentfulStatusCode {
-  return STATUS[code]
-}
-
 /** Builds an RFC 9457 problem details body (https://www.rfc-editor.org/rfc/rfc9457#section-3). */
 export function problemOf(code: ProblemCode, detail: string, instance?: string, errors?: FieldError[]): Problem {
   return {

@@ -20,8 +20,6 @@ export interface RunManagerOptions {
   store: Store
   /** Active (not finished) runs one user may have at once. */
   maxActiveRunsPerUser: number
-  /** Extra context handed to every workflow (the LLM client, for agents). */
-  extendContext?: (base: { runId: string; userId: string; signal: AbortSignal }) => Record<string, unknown>
 }
 
 export interface StartRun {
@@ -198,7 +196,7 @@ export class RunManager {
       )
       const ui = createWorkflowUI(createRunChannel(store, run.id, signal))
       const recordUsage = usageRecorder(store, run)
-      const ctx = { ...this.#options.extendContext?.(base), ...base, llm: createWorkflowLlm(signal, recordUsage) }
+      const ctx = { ...base, llm: createWorkflowLlm(signal, recordUsage) }
       const scope = { ...base, ui, recordUsage }
       const returned: unknown = await runInScope(scope, () => workflow.run(ui, run.params, ctx))
       const result = typeof returned === 'string' ? returned : returned === undefined ? '' : JSON.stringify(returned)

@@ -24,8 +24,3 @@ export function currentRun(): RunScope {
   if (!scope) throw new Error('not inside a running workflow: call this from a workflow’s run()')
   return scope
 }
-
-/** Like `currentRun`, but undefined outside a workflow. */
-export function maybeCurrentRun(): RunScope | undefined {
-  return storage.getStore()
-}

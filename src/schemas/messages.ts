@@ -180,7 +180,6 @@ export const CONTENT_SCHEMAS: { [T in MessageType]: z.ZodType<ContentOf<T>> } = 
   workflow_completed: WorkflowCompletedContentSchema,
 }
 
-export const QUESTION_TYPES = ['text_input', 'multiple_choice'] as const
 export function isQuestion(message: Message): message is Question {
   return message.type === 'text_input' || message.type === 'multiple_choice'
 }

@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { createRoute } from '@hono/zod-openapi'
 import {
   CreateRunBodySchema,
   IdempotencyHeaderSchema,
@@ -78,6 +78,3 @@ export const cancelRunRoute = createRoute({
     ...problemResponses(401, 404, 409, 413),
   },
 })
-
-export const WorkflowRunBodySchemaFor = (params: z.ZodType, componentName: string) =>
-  z.object({ params: params.default({}) }).openapi(componentName)
