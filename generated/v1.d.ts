@@ -247,7 +247,7 @@ export type paths = {
         put?: never;
         /**
          * Start a run of ticker
-         * @description Sends a numbered text message every interval: for watching the long-poll and trying cancel
+         * @description Sends a numbered text message every interval (a durable timer: a restart resumes at the next tick)
          *
          *     The same as `createRun` with `workflow: "ticker"`, typed with this workflow's params.
          */
@@ -375,7 +375,7 @@ export type paths = {
         put?: never;
         /**
          * Answer the run’s pending question
-         * @description The answer is validated against the question: text input takes a string, single choice one of `choices`, multi-select a list drawn from `choices`. Sending the identical reply again returns the recorded reply (200) without recording a second one; any other reply to a question that is not pending is 409.
+         * @description The answer is validated against the question: text input takes a string, single choice one of `choices`, multi-select a list drawn from `choices`. Sending the identical reply again returns the recorded reply (200) without recording a second one; any other reply to a question that is not pending is 409 (`question_not_pending`), and a reply after the question’s `expires_at` is 409 `question_expired`.
          */
         post: operations["replyToQuestion"];
         delete?: never;
@@ -425,7 +425,7 @@ export type components = {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "validation_failed" | "malformed_json" | "unsupported_media_type" | "payload_too_large" | "route_not_found" | "method_not_allowed" | "workflow_not_found" | "run_not_found" | "question_not_found" | "question_not_pending" | "answer_invalid" | "run_not_active" | "idempotency_key_mismatch" | "too_many_active_runs" | "unauthorized" | "internal_error";
+            code: "validation_failed" | "malformed_json" | "unsupported_media_type" | "payload_too_large" | "route_not_found" | "method_not_allowed" | "workflow_not_found" | "run_not_found" | "question_not_found" | "question_not_pending" | "question_expired" | "answer_invalid" | "run_not_active" | "idempotency_key_mismatch" | "too_many_active_runs" | "unauthorized" | "internal_error";
             instance?: string;
             /** @description One entry per invalid field */
             errors?: components["schemas"]["FieldError"][];
@@ -493,6 +493,18 @@ export type components = {
             suggestions: string[];
             /** @description When true the client masks what the user types */
             password: boolean;
+            /** @description The answer the run takes if the question expires with `on_timeout: default` */
+            default: string | null;
+            /**
+             * Format: date-time
+             * @description When the question expires; a reply after this is refused (409 `question_expired`). Null: no deadline
+             */
+            expires_at: string | null;
+            /**
+             * @description At expiry the workflow gets the default answer (`default`) or a QuestionExpiredError (`error`); null without a deadline
+             * @enum {string|null}
+             */
+            on_timeout: "default" | "error" | null;
         };
         /** @description A question answered by picking one or several choices */
         MultipleChoiceMessage: {
@@ -516,10 +528,20 @@ export type components = {
         MultipleChoiceContent: {
             prompt: string;
             choices: string[];
-            /** @description The choice preselected by the client, if any */
+            /** @description The choice preselected by the client, if any; the answer taken at expiry with `on_timeout: default` */
             default: string | null;
             /** @description true: exactly one answer (a string); false: any subset (a string[]) */
             single: boolean;
+            /**
+             * Format: date-time
+             * @description When the question expires; a reply after this is refused (409 `question_expired`). Null: no deadline
+             */
+            expires_at: string | null;
+            /**
+             * @description At expiry the workflow gets the default answer (`default`) or a QuestionExpiredError (`error`); null without a deadline
+             * @enum {string|null}
+             */
+            on_timeout: "default" | "error" | null;
         };
         /** @description LLM tokens the run has used so far */
         Usage: {
@@ -865,6 +887,8 @@ export type components = {
             workflows: number;
             /** @description Runs executing in this process now */
             executing_runs: number;
+            /** @description Long-polls this process is holding open now */
+            held_polls: number;
         };
     };
     responses: never;

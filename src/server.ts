@@ -1,3 +1,4 @@
+import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { serve as serveNode } from '@hono/node-server'
 import type { ParleyApp } from './http/app.ts'
@@ -11,16 +12,25 @@ export interface RunningServer {
   /** e.g. `http://127.0.0.1:8008` */
   readonly url: string
   readonly port: number
-  /** Stops accepting requests, ends held long-polls, stops runs and closes the store. */
+  /** What happened to the runs a previous server left unfinished: resumed, or failed (workflow gone or `resume: false`). */
+  readonly interrupted: { resumed: number; failed: number }
+  /**
+   * Stops gracefully: no new connections, held long-polls answered at once with what they have,
+   * running workflows parked (they resume on the next start), responses in flight finished,
+   * then the store closed.
+   */
   close(): Promise<void>
 }
 
+/** How long responses in flight get to finish when the server stops, before their connections are cut. */
+const DRAIN_MS = 3000
+
 /**
- * Listens on HTTP. Runs a previous process left unfinished are settled first, so none stays
- * `running` forever. Port 0 picks a free port (tests).
+ * Listens on HTTP. The runs a previous process left unfinished are resumed first (replaying
+ * their journals), so a restart costs a run nothing. Port 0 picks a free port (tests).
  */
 export async function serve(app: ParleyApp, options: ServeOptions = {}): Promise<RunningServer> {
-  await app.runs.recoverInterruptedRuns()
+  const interrupted = await app.runs.resumeInterruptedRuns()
   const hostname = options.hostname ?? '127.0.0.1'
   const server = await new Promise<ReturnType<typeof serveNode>>((resolve, reject) => {
     const started = serveNode({ fetch: app.fetch, port: options.port ?? 8008, hostname }, () => resolve(started))
@@ -28,14 +38,38 @@ export async function serve(app: ParleyApp, options: ServeOptions = {}): Promise
   })
   const { port } = server.address() as AddressInfo
   const host = hostname.includes(':') ? `[${hostname}]` : hostname
+  let closing: Promise<void> | undefined
   return {
     url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
     port,
-    async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
-      if ('closeAllConnections' in server) server.closeAllConnections()
-      await app.close()
-      await closed
+    interrupted,
+    close() {
+      closing ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+        const parked = app.runs.stop()
+        await drain(server as Server, closed)
+        await parked
+        await app.close()
+      })()
+      return closing
     },
   }
+}
+
+/**
+ * Lets the responses in flight finish (held long-polls answer at once when the runs stop), closing
+ * each keep-alive connection as it falls idle; whatever is still open after DRAIN_MS is cut.
+ */
+async function drain(server: Server, closed: Promise<void>): Promise<void> {
+  const deadline = Date.now() + DRAIN_MS
+  let done = false
+  void closed.then(() => {
+    done = true
+  })
+  while (!done && Date.now() < deadline) {
+    server.closeIdleConnections()
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  if (!done) server.closeAllConnections()
+  await closed
 }

@@ -2,6 +2,7 @@ import type { RunScope } from '../runtime/run-scope.ts'
 import type { Usage } from '../schemas/runs.ts'
 import type { Agent } from './agent.ts'
 import type { ChatMessage, ToolCall } from './chat-model.ts'
+import { completeOnce } from './journaled-completion.ts'
 import { argumentsObject, executeToolCall, toolSpec } from './tool.ts'
 
 /** More rounds of tool calls than this in one reply is a model going round in circles. */
@@ -15,8 +16,8 @@ export interface ReplyContext {
   readonly scope: RunScope
   readonly partner: Agent
   readonly approveTools: boolean
-  /** Counts a completion's tokens in the chat's and the run's usage. */
-  recordUsage(usage: Usage): Promise<void>
+  /** Counts a completion's tokens in the chat's usage (the run's is counted as the completion is journaled). */
+  countUsage(usage: Usage): void
 }
 
 export type ModelReply =
@@ -36,8 +37,8 @@ export async function generateModelReply(agent: Agent, view: ChatMessage[], cont
   const traffic: ChatMessage[] = []
   for (let round = 0; round < MAX_TOOL_ROUNDS; round++) {
     const request = { model: llm.model, temperature: llm.temperature, messages: [...view, ...traffic], tools }
-    const completion = await model.complete(request, context.scope.signal)
-    await context.recordUsage(completion.usage)
+    const completion = await completeOnce(context.scope.perform, model, request)
+    context.countUsage(completion.usage)
     const { content, tool_calls: calls } = completion.message
     if (calls.length === 0) return { kind: 'reply', content: content ?? '', toolTraffic: traffic }
     if (content?.trim()) {
@@ -56,7 +57,7 @@ export async function generateModelReply(agent: Agent, view: ChatMessage[], cont
 
 /** Logs, approves and runs one call; returns what the model reads back, or null when the human chose Exit. */
 async function handleToolCall(agent: Agent, call: ToolCall, context: ReplyContext): Promise<string | null> {
-  const { ui, runId, userId, signal } = context.scope
+  const { ui, runId, userId } = context.scope
   const args = argumentsObject(call)
   const proposer = { sender: agent.name, recipient: context.partner.name }
   await ui.suggestedFunctionCall({ function_name: call.name, call_id: call.id, arguments: args, ...proposer })
@@ -70,7 +71,11 @@ async function handleToolCall(agent: Agent, call: ToolCall, context: ReplyContex
     if (choice === EXIT) return null
     if (choice === REJECT) return 'The user rejected this call; it was not executed.'
   }
-  const outcome = await executeToolCall(agent.tools, call, { runId, userId, signal })
+  // At least once: a call whose result is journaled is not made again; one cut off by a crash is.
+  const outcome = await context.scope.perform(
+    { kind: 'tool', name: call.name, args: { id: call.id, arguments: call.arguments }, summary: `tool ${call.name}(${call.arguments})` },
+    (signal) => executeToolCall(agent.tools, call, { runId, userId, signal }),
+  )
   // Reported as AutoGen does: the partner (the user proxy) executed it for the agent.
   await ui.functionCallExecution({
     function_name: call.name,

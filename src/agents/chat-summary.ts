@@ -1,6 +1,8 @@
+import type { RunScope } from '../runtime/run-scope.ts'
 import type { Usage } from '../schemas/runs.ts'
 import type { Agent } from './agent.ts'
 import type { ChatMessage } from './chat-model.ts'
+import { completeOnce } from './journaled-completion.ts'
 import type { ChatTurn } from './two-agent-chat.ts'
 
 /** AutoGen's reflection prompt. */
@@ -12,8 +14,8 @@ export interface SummaryRequest {
   initiator: Agent
   partner: Agent
   history: ChatTurn[]
-  signal: AbortSignal
-  recordUsage(usage: Usage): Promise<void>
+  perform: RunScope['perform']
+  countUsage(usage: Usage): void
 }
 
 /**
@@ -34,7 +36,7 @@ export async function summarizeChat(request: SummaryRequest): Promise<string> {
     { role: 'user', content: request.prompt },
   ]
   const { model, llm } = resolved
-  const completion = await model.complete({ model: llm.model, temperature: llm.temperature, messages, tools: [] }, request.signal)
-  await request.recordUsage(completion.usage)
+  const completion = await completeOnce(request.perform, model, { model: llm.model, temperature: llm.temperature, messages, tools: [] })
+  request.countUsage(completion.usage)
   return completion.message.content?.trim() || last
 }

@@ -1,9 +1,10 @@
 import { currentRun } from '../runtime/run-scope.ts'
 import type { Usage } from '../schemas/runs.ts'
+import { addUsage } from '../schemas/runs.ts'
 import type { Agent } from './agent.ts'
 import { generateModelReply } from './agent-reply.ts'
 import type { ChatMessage } from './chat-model.ts'
-import { addUsage, NO_USAGE } from './chat-model.ts'
+import { NO_USAGE } from './chat-model.ts'
 import { DEFAULT_SUMMARY_PROMPT, summarizeChat } from './chat-summary.ts'
 import { consultHuman } from './human-input.ts'
 
@@ -51,9 +52,8 @@ export async function runTwoAgentChat(initiator: Agent, partner: Agent, options:
   const entries: Entry[] = []
   const history: ChatTurn[] = []
   let usage = NO_USAGE
-  const recordUsage = async (more: Usage) => {
+  const countUsage = (more: Usage) => {
     usage = addUsage(usage, more)
-    await scope.recordUsage(more)
   }
   const say = async (turn: ChatTurn): Promise<ChatTurn> => {
     await scope.ui.textMessage({ body: turn.content, sender: turn.sender, recipient: turn.recipient })
@@ -79,7 +79,7 @@ export async function runTwoAgentChat(initiator: Agent, partner: Agent, options:
         scope,
         partner: listener,
         approveTools: options.approveTools ?? false,
-        recordUsage,
+        countUsage,
       })
       entries.push(...reply.toolTraffic.map((message) => ({ owner: speaker.name, message })))
       if (reply.kind === 'exit') {
@@ -100,8 +100,8 @@ export async function runTwoAgentChat(initiator: Agent, partner: Agent, options:
     initiator,
     partner,
     history,
-    signal: scope.signal,
-    recordUsage,
+    perform: scope.perform,
+    countUsage,
   })
   return { summary, history, usage, stopReason }
 }

@@ -1,12 +1,13 @@
-import type { Usage } from '../schemas/runs.ts'
+import type { RunScope } from '../runtime/run-scope.ts'
 import type { ChatCompletion, ChatMessage, ToolSpec } from './chat-model.ts'
+import { completeOnce } from './journaled-completion.ts'
 import type { LlmOptions, ResolvedLlm } from './llm-config.ts'
 import { createChatModel, resolveLlm } from './llm-config.ts'
 
 /**
  * The LLM client a workflow finds as `ctx.llm`, for a plain completion without agents: the
- * environment's model (or the offline one), bound to the run — a cancel aborts the request and
- * the tokens count in `Run.usage`.
+ * environment's model (or the offline one), bound to the run — a cancel aborts the request, the
+ * tokens count in `Run.usage`, and a resumed run gets journaled completions back without asking again.
  *
  * @example
  * const reply = await ctx.llm.complete([{ role: 'user', content: `Summarise: ${text}` }])
@@ -18,7 +19,7 @@ export interface WorkflowLlm {
   complete(messages: ChatMessage[], options?: { tools?: ToolSpec[]; temperature?: number }): Promise<ChatCompletion>
 }
 
-export function createWorkflowLlm(signal: AbortSignal, recordUsage: (usage: Usage) => Promise<void>, options?: LlmOptions): WorkflowLlm {
+export function createWorkflowLlm(perform: RunScope['perform'], options?: LlmOptions): WorkflowLlm {
   // Resolved on first use, so a workflow that never calls a model never reads its settings.
   let resolved: { llm: ResolvedLlm; model: ReturnType<typeof createChatModel> } | undefined
   const resolve = () => {
@@ -34,12 +35,13 @@ export function createWorkflowLlm(signal: AbortSignal, recordUsage: (usage: Usag
     },
     async complete(messages, completeOptions = {}) {
       const { llm, model } = resolve()
-      const completion = await model.complete(
-        { model: llm.model, temperature: completeOptions.temperature ?? llm.temperature, messages, tools: completeOptions.tools ?? [] },
-        signal,
-      )
-      await recordUsage(completion.usage)
-      return completion
+      const request = {
+        model: llm.model,
+        temperature: completeOptions.temperature ?? llm.temperature,
+        messages,
+        tools: completeOptions.tools ?? [],
+      }
+      return completeOnce(perform, model, request)
     },
   }
 }

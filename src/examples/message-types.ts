@@ -17,8 +17,10 @@ export const system_notice = defineWorkflow({
   name: 'system_notice',
   description: 'Sends a structured system message',
   params: z.object({ level: z.enum(['info', 'warning']).default('info') }),
-  async run(ui, params) {
-    await ui.systemMessage({ message: { level: params.level, text: 'Parley is up and running', at: new Date().toISOString() } })
+  async run(ui, params, ctx) {
+    // ctx.now(), not new Date(): a resumed run must send the same message it sent before.
+    const at = new Date(await ctx.now()).toISOString()
+    await ui.systemMessage({ message: { level: params.level, text: 'Parley is up and running', at } })
     return 'notified'
   },
 })
@@ -27,8 +29,8 @@ export const calculator = defineWorkflow({
   name: 'calculator',
   description: 'Proposes a function call (add two numbers), executes it and reports the result',
   params: z.object({ a: z.number().default(2), b: z.number().default(3) }),
-  async run(ui, params) {
-    const callId = `call_${Date.now().toString(36)}`
+  async run(ui, params, ctx) {
+    const callId = `call_${Math.floor((await ctx.random()) * 2 ** 32).toString(36)}`
     await ui.suggestedFunctionCall({
       function_name: 'add',
       call_id: callId,

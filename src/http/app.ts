@@ -141,7 +141,16 @@ export function createApp(options: CreateAppOptions): ParleyApp {
   app.openapi(listMessagesRoute, listMessages)
   app.openapi(replyToQuestionRoute, replyToQuestion)
   app.openapi(healthRoute, (c) =>
-    c.json({ status: 'ok' as const, store: store.kind, workflows: registry.list().length, executing_runs: runs.executingCount }, 200),
+    c.json(
+      {
+        status: 'ok' as const,
+        store: store.kind,
+        workflows: registry.list().length,
+        executing_runs: runs.executingCount,
+        held_polls: runs.polls.held,
+      },
+      200,
+    ),
   )
 
   app.doc31('/openapi.json', OPENAPI_CONFIG)

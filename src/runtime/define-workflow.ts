@@ -10,14 +10,31 @@ export interface WorkflowContext {
   readonly userId: string
   /** Fires when the run is cancelled; pass it to anything that can be aborted. */
   readonly signal: AbortSignal
-  /** The LLM client: the configured endpoint's model (the offline one without), bound to this run. */
+  /** The LLM client: the configured endpoint's model (the offline one without), bound to this run. Completions are journaled. */
   readonly llm: WorkflowLlm
+  /**
+   * Does `fn` once per run — a payment, an e-mail, an HTTP call: its result (JSON) or what it threw
+   * is journaled, and a resumed run gets that back without calling `fn` again. One cut off by a
+   * crash or a stop runs again on resume (at least once), so make it idempotent where you can.
+   *
+   * @example
+   * const receipt = await ctx.step('charge card', () => payments.charge(order.id, order.total))
+   */
+  step<T>(name: string, fn: (signal: AbortSignal) => T | Promise<T>): Promise<T>
+  /** Waits `ms` milliseconds on a durable timer: a run resumed after a restart waits only for what is left. */
+  sleep(ms: number): Promise<void>
+  /** `Date.now()`, recorded: a resumed run sees the same time again. Use it instead of `Date.now()` / `new Date()`. */
+  now(): Promise<number>
+  /** `Math.random()`, recorded: a resumed run sees the same number again. */
+  random(): Promise<number>
 }
 
 export interface Workflow<P extends z.ZodType = z.ZodType> {
   readonly name: string
   readonly description: string
   readonly params: P
+  /** Whether a run interrupted by a restart resumes (by replaying its journal); when false it is marked failed. */
+  readonly resume: boolean
   run(ui: WorkflowUI, params: z.output<P>, ctx: WorkflowContext): Promise<string>
 }
 
@@ -26,6 +43,12 @@ const NAME_PATTERN = /^[a-z][a-z0-9_]{0,63}$/
 /**
  * Declares a workflow: a name (snake_case, it appears in URLs and operation ids), a
  * description, a zod schema for its params and the async function that runs it.
+ *
+ * Runs are durable: a run interrupted by a restart resumes by running `run` again from the top,
+ * every effect already in its journal (messages, questions and answers, LLM calls, tools,
+ * `ctx.step`, `ctx.sleep`, `ctx.now`, `ctx.random`) returning its recorded result. So `run` must
+ * do the same thing given the same results: anything else that varies goes through `ctx`.
+ * `resume: false` opts out (an interrupted run is marked failed instead).
  *
  * @example
  * export const greet = defineWorkflow({
@@ -43,11 +66,13 @@ export function defineWorkflow<P extends z.ZodType = z.ZodObject<{}>>(definition
   name: string
   description: string
   params?: P
+  /** Resume interrupted runs by replaying their journal (default true). */
+  resume?: boolean
   run(ui: WorkflowUI, params: z.output<P>, ctx: WorkflowContext): Promise<string>
 }): Workflow<P> {
   if (!NAME_PATTERN.test(definition.name)) {
     throw new TypeError(`workflow name "${definition.name}" must match ${NAME_PATTERN} (it is used in URLs)`)
   }
   const params = (definition.params ?? z.object({})) as P
-  return Object.freeze({ ...definition, params })
+  return Object.freeze({ ...definition, params, resume: definition.resume ?? true })
 }

@@ -22,3 +22,33 @@ export class RunCancelledError extends Error {
     this.name = 'RunCancelledError'
   }
 }
+
+/** The abort reason of runs parked by a shutdown: they stop here and resume on the next start. */
+export class ServerStoppingError extends Error {
+  constructor() {
+    super('the server is stopping; the run resumes when it starts again')
+    this.name = 'ServerStoppingError'
+  }
+}
+
+/**
+ * What `ui.textInput` / `ui.multipleChoice` throw when their question expired with
+ * `on_timeout: 'error'`. Uncaught, it fails the run; a workflow may catch it and carry on.
+ *
+ * @example
+ * try {
+ *   approved = await ui.multipleChoice({ prompt: 'Approve?', choices: ['yes', 'no'], timeout_seconds: 3600, on_timeout: 'error' })
+ * } catch (error) {
+ *   if (!(error instanceof QuestionExpiredError)) throw error
+ *   approved = 'no'
+ * }
+ */
+export class QuestionExpiredError extends Error {
+  constructor(
+    readonly questionId: string,
+    readonly expiresAt: string,
+  ) {
+    super(`question ${questionId} expired at ${expiresAt} without an answer`)
+    this.name = 'QuestionExpiredError'
+  }
+}

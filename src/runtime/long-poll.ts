@@ -9,6 +9,10 @@ export interface MessageWait {
   waitMs: number
   /** The client's connection: aborted when it goes away, which ends the wait at once. */
   signal?: AbortSignal | undefined
+  /** The server is stopping: the wait ends at once with what it has, and a new one does not begin. */
+  stopping?: AbortSignal | undefined
+  /** Counts the polls held open right now (for /healthz). */
+  gauge?: { held: number } | undefined
 }
 
 /**
@@ -25,7 +29,7 @@ export async function waitForMessages(store: Store, run: RunRecord, wait: Messag
     const latest = newest > run.last_seq ? ((await store.getRun(wait.runId)) ?? run) : run
     return { messages, run: latest }
   }
-  if (run.last_seq > wait.after || isFinished(run.status) || wait.waitMs <= 0) return read()
+  if (run.last_seq > wait.after || isFinished(run.status) || wait.waitMs <= 0 || wait.stopping?.aborted) return read()
   if (wait.signal?.aborted) return { messages: [], run }
 
   return new Promise((resolve, reject) => {
@@ -36,9 +40,11 @@ export async function waitForMessages(store: Store, run: RunRecord, wait: Messag
     const finish = (outcome: { messages: Message[]; run: RunRecord } | Error) => {
       if (settled) return
       settled = true
+      if (wait.gauge) wait.gauge.held--
       unsubscribe()
       clearTimeout(timer)
       wait.signal?.removeEventListener('abort', onAbort)
+      wait.stopping?.removeEventListener('abort', onAbort)
       outcome instanceof Error ? reject(outcome) : resolve(outcome)
     }
     const check = async () => {
@@ -63,6 +69,7 @@ export async function waitForMessages(store: Store, run: RunRecord, wait: Messag
         reading = false
       }
     }
+    if (wait.gauge) wait.gauge.held++
     const onAbort = () => finish({ messages: [], run })
     // Subscribe before the re-check, so a message appended in between still wakes us.
     const unsubscribe = store.subscribe(wait.runId, () => void check())
@@ -75,6 +82,8 @@ export async function waitForMessages(store: Store, run: RunRecord, wait: Messag
       }
     }, wait.waitMs)
     wait.signal?.addEventListener('abort', onAbort, { once: true })
+    // Answered with the state in hand, never a reset connection: the client polls again from the same cursor.
+    wait.stopping?.addEventListener('abort', onAbort, { once: true })
     void check()
   })
 }

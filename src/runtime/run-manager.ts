@@ -1,19 +1,15 @@
 import { createHash } from 'node:crypto'
 import type { z } from 'zod'
-import { createWorkflowLlm } from '../agents/workflow-llm.ts'
-import type { Answer, Message, MessageDraft } from '../schemas/messages.ts'
+import type { Answer, Message } from '../schemas/messages.ts'
 import type { FieldError } from '../schemas/problem.ts'
-import type { Usage } from '../schemas/runs.ts'
 import { isFinished } from '../schemas/runs.ts'
 import type { RunRecord, Store } from '../store/store.ts'
-import { RunFinishedError } from '../store/store.ts'
 import { answerProblem } from './answers.ts'
 import type { Workflow } from './define-workflow.ts'
-import { ParleyError, RunCancelledError } from './errors.ts'
+import { ParleyError, RunCancelledError, ServerStoppingError } from './errors.ts'
 import type { WorkflowRegistry } from './registry.ts'
-import { createRunChannel } from './run-channel.ts'
-import { runInScope } from './run-scope.ts'
-import { createWorkflowUI } from './workflow-ui.ts'
+import { cancelledDrafts, failureChange, failureDrafts } from './run-drafts.ts'
+import { executeRun } from './run-executor.ts'
 
 export interface RunManagerOptions {
   registry: WorkflowRegistry
@@ -37,6 +33,9 @@ export class RunManager {
   readonly #options: RunManagerOptions
   /** Runs executing in this process, by id: how cancel reaches their AbortSignal. */
   readonly #executing = new Map<string, { controller: AbortController; done: Promise<void> }>()
+  readonly #stopping = new AbortController()
+  /** Long-polls held open in this process now (the long-poll keeps the count). */
+  readonly polls = { held: 0 }
 
   constructor(options: RunManagerOptions) {
     this.#options = options
@@ -104,10 +103,7 @@ export class RunManager {
     if (isFinished(run.status)) throw new ParleyError('run_not_active', `Run "${runId}" has already finished (${run.status})`)
     const cancelled = await this.#options.store.finishRun(
       runId,
-      [
-        systemDraft({ event: 'run_cancelled', reason: 'cancelled by the client' }),
-        { type: 'workflow_completed', content: { result: null }, sender: null, recipient: null, auto_reply: false },
-      ],
+      cancelledDrafts(),
       { status: 'cancelled', finished_at: new Date().toISOString() },
       'cancelled',
     )
@@ -133,6 +129,10 @@ export class RunManager {
       case 'duplicate':
         return { reply: outcome.reply, created: false }
       case 'not_pending':
+        if (outcome.status === 'expired') {
+          const expiresAt = record.question.content.expires_at
+          throw new ParleyError('question_expired', `Question "${questionId}" expired at ${expiresAt ?? 'its deadline'}; it takes no reply`)
+        }
         throw new ParleyError('question_not_pending', `Question "${questionId}" is ${outcome.status}, not pending`)
       case 'not_found':
         throw new ParleyError('question_not_found', `Run "${runId}" has no question "${questionId}"`)
@@ -144,27 +144,47 @@ export class RunManager {
   }
 
   /**
-   * Settles runs a previous server left unfinished: they are marked failed with an `error`
-   * message saying why, never left `running` forever. (Resuming them by replaying the log is
-   * what the log-first design leaves room for.)
+   * Resumes the runs a previous server left unfinished (a restart, a crash, a deploy): each is
+   * executed again from the top, replaying its journal, and carries on where it stopped — a run
+   * waiting for a person waits on the same question. A run whose workflow is gone, or opted out
+   * with `resume: false`, is marked failed with an `error` message saying why.
    */
-  async recoverInterruptedRuns(): Promise<number> {
+  async resumeInterruptedRuns(): Promise<{ resumed: number; failed: number }> {
     const store = this.#options.store
-    let settled = 0
+    const counts = { resumed: 0, failed: 0 }
     for (const run of await store.listUnfinishedRuns()) {
       if (this.#executing.has(run.id)) continue
+      const workflow = this.#options.registry.get(run.workflow)
+      if (workflow && workflow.resume !== false) {
+        this.#execute(workflow, run)
+        counts.resumed++
+        continue
+      }
+      const why = workflow ? 'its workflow does not resume (resume: false)' : `this server has no workflow named "${run.workflow}"`
       const short = 'The server stopped while this run was in flight'
-      const long = `Run was ${run.status} when the server restarted; it cannot continue and has been marked failed.`
-      const finished = await store.finishRun(run.id, failureDrafts(short, long), failureChange(short, long), 'expired')
-      if (finished) settled++
+      const long = `Run was ${run.status} when the server restarted; ${why}, so it has been marked failed.`
+      if (await store.finishRun(run.id, failureDrafts(short, long), failureChange(short, long), 'expired')) counts.failed++
     }
-    return settled
+    return counts
   }
 
-  /** Cancels what is executing here and waits for it to unwind (shutdown, tests). */
-  async stop(): Promise<void> {
-    for (const { controller } of this.#executing.values()) controller.abort(new Error('server shutting down'))
-    await Promise.allSettled([...this.#executing.values()].map((entry) => entry.done))
+  /** Fires when the server begins to stop: held long-polls answer at once, new ones do not wait. */
+  get stopping(): AbortSignal {
+    return this.#stopping.signal
+  }
+
+  /**
+   * Parks what executes here: each run is stopped where it is (nothing more is written for it)
+   * and resumes on the next start. Waits up to `graceMs` for the workflows to unwind; one that
+   * ignores its signal is left behind, its writes refused.
+   */
+  async stop(graceMs = 5000): Promise<void> {
+    if (!this.#stopping.signal.aborted) this.#stopping.abort(new ServerStoppingError())
+    for (const { controller } of this.#executing.values()) controller.abort(new ServerStoppingError())
+    const unwound = Promise.allSettled([...this.#executing.values()].map((entry) => entry.done))
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([unwound, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))])
+    clearTimeout(timer)
   }
 
   /** How many runs execute in this process right now. */
@@ -174,48 +194,9 @@ export class RunManager {
 
   #execute(workflow: Workflow, run: RunRecord): void {
     const controller = new AbortController()
-    const done = this.#runToEnd(workflow, run, controller).finally(() => this.#executing.delete(run.id))
+    if (this.#stopping.signal.aborted) return // a create racing the shutdown: the next start resumes it
+    const done = executeRun({ store: this.#options.store, workflow, run, controller }).finally(() => this.#executing.delete(run.id))
     this.#executing.set(run.id, { controller, done })
-  }
-
-  async #runToEnd(workflow: Workflow, run: RunRecord, controller: AbortController): Promise<void> {
-    const store = this.#options.store
-    const { signal } = controller
-    const base = { runId: run.id, userId: run.user_id, signal }
-    try {
-      await store.append(
-        run.id,
-        {
-          type: 'workflow_started',
-          content: { name: workflow.name, description: workflow.description, params: run.params },
-          sender: null,
-          recipient: null,
-          auto_reply: false,
-        },
-        { status: 'running' },
-      )
-      const ui = createWorkflowUI(createRunChannel(store, run.id, signal))
-      const recordUsage = usageRecorder(store, run)
-      const ctx = { ...base, llm: createWorkflowLlm(signal, recordUsage) }
-      const scope = { ...base, ui, recordUsage }
-      const returned: unknown = await runInScope(scope, () => workflow.run(ui, run.params, ctx))
-      const result = typeof returned === 'string' ? returned : returned === undefined ? '' : JSON.stringify(returned)
-      await store.finishRun(
-        run.id,
-        [{ type: 'workflow_completed', content: { result }, sender: null, recipient: null, auto_reply: false }],
-        { status: 'completed', result, finished_at: new Date().toISOString() },
-        'expired',
-      )
-    } catch (error) {
-      // A cancelled run was settled by `cancel`, and one stopped by shutdown is settled by the next
-      // start's recovery; anything else fails the run, never the server.
-      if (signal.aborted || error instanceof RunFinishedError || error instanceof RunCancelledError) return
-      const short = error instanceof Error ? `${error.name}: ${error.message}` : describeThrown(error)
-      // The stack stays in the server's log: it names the server's files, which clients need not see.
-      console.error(`parley: run ${run.id} (${workflow.name}) failed:`, error)
-      const long = describeCauses(error)
-      await store.finishRun(run.id, failureDrafts(short, long), failureChange(short, long), 'expired').catch(() => undefined)
-    }
   }
 }
 
@@ -235,58 +216,8 @@ function parseParams(workflow: Workflow, raw: unknown): Record<string, unknown> 
   return value as Record<string, unknown>
 }
 
-/** Keeps a running total of the run's token usage and stores it after each LLM call. */
-function usageRecorder(store: Store, run: RunRecord): (usage: Usage) => Promise<void> {
-  let total = run.usage
-  return async (usage) => {
-    total = {
-      prompt_tokens: total.prompt_tokens + usage.prompt_tokens,
-      completion_tokens: total.completion_tokens + usage.completion_tokens,
-      total_tokens: total.total_tokens + usage.total_tokens,
-    }
-    await store.updateRun(run.id, { usage: total })
-  }
-}
-
-/** The `cause` chain of an error, one line each (`caused by …`), or null when it has none. */
-function describeCauses(error: unknown): string | null {
-  const lines: string[] = []
-  let cause = error instanceof Error ? error.cause : undefined
-  for (let depth = 0; cause !== undefined && depth < 5; depth++) {
-    lines.push(`caused by ${cause instanceof Error ? `${cause.name}: ${cause.message}` : describeThrown(cause)}`)
-    cause = cause instanceof Error ? cause.cause : undefined
-  }
-  return lines.length > 0 ? lines.join('\n') : null
-}
-
-/** A readable line for a thrown non-Error: `throw { reason }` shows its reason, not "[object Object]". */
-function describeThrown(value: unknown): string {
-  try {
-    const json = typeof value === 'object' && value !== null ? JSON.stringify(value) : undefined
-    return json !== undefined && json !== '{}' ? json : String(value)
-  } catch {
-    // A cycle, a BigInt inside, or an object with no prototype: still never fail the failure path.
-    return Object.prototype.toString.call(value)
-  }
-}
-
 function fingerprint(workflow: string, params: unknown): string {
   return createHash('sha256')
     .update(JSON.stringify([workflow, params ?? {}]))
     .digest('hex')
-}
-
-function systemDraft(message: Record<string, unknown>): MessageDraft {
-  return { type: 'system_message', content: { message }, sender: null, recipient: null, auto_reply: false }
-}
-
-function failureDrafts(short: string, long: string | null): MessageDraft[] {
-  return [
-    { type: 'error', content: { short, long }, sender: null, recipient: null, auto_reply: false },
-    { type: 'workflow_completed', content: { result: null }, sender: null, recipient: null, auto_reply: false },
-  ]
-}
-
-function failureChange(short: string, long: string | null) {
-  return { status: 'failed' as const, error: { short, long }, finished_at: new Date().toISOString() }
 }

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
-import type { Usage } from '../schemas/runs.ts'
+import type { RunEffects } from './run-effects.ts'
 import type { WorkflowUI } from './workflow-ui.ts'
 
 /** What code running inside a workflow (an agent chat, a tool) can reach without being passed it. */
@@ -8,8 +8,11 @@ export interface RunScope {
   readonly userId: string
   readonly signal: AbortSignal
   readonly ui: WorkflowUI
-  /** Adds LLM token usage to the run's total (`Run.usage`). */
-  recordUsage(usage: Usage): Promise<void>
+  /**
+   * Does an effect once per run (an LLM completion, a tool call): a resumed run gets the journaled
+   * result back instead; an LLM call's `usage` is added to `Run.usage` with it.
+   */
+  readonly perform: RunEffects['perform']
 }
 
 const storage = new AsyncLocalStorage<RunScope>()

@@ -1,4 +1,5 @@
-import type { Answer, ContentOf, Message, MessageDraft } from '../schemas/messages.ts'
+import type { ContentOf, Message } from '../schemas/messages.ts'
+import type { RunEffects } from './run-effects.ts'
 
 /** Who a message is from and to; both optional, as in FastAgency. */
 export interface Addressing {
@@ -9,21 +10,36 @@ export interface Addressing {
 
 type Input<T extends Message['type']> = ContentOf<T> & Addressing
 
-export interface TextInputOptions extends Addressing {
+/** A question's deadline: after `timeout_seconds` it expires and takes no reply. */
+export interface QuestionDeadlineOptions {
+  /** Seconds until the question expires (its message carries `expires_at`); no deadline when omitted. */
+  timeout_seconds?: number
+  /**
+   * At expiry: `error` (the default) throws QuestionExpiredError from the call; `default` returns
+   * the question's default answer (a text input's `default`, '' without one; a multi-select's
+   * `[default]` or `[]`; a single choice needs a `default`).
+   */
+  on_timeout?: 'default' | 'error'
+}
+
+export interface TextInputOptions extends Addressing, QuestionDeadlineOptions {
   prompt: string
   suggestions?: string[]
   password?: boolean
+  /** What the client may prefill, and the answer taken at expiry with `on_timeout: 'default'`. */
+  default?: string | null
 }
 
-export interface MultipleChoiceOptions extends Addressing {
+export interface MultipleChoiceOptions extends Addressing, QuestionDeadlineOptions {
   prompt: string
   choices: string[]
   default?: string | null
 }
 
 /**
- * How a workflow talks to its client. Every call lands in the run's message log; questions
- * wait until the client replies (or the run is cancelled).
+ * How a workflow talks to its client. Every call lands in the run's message log once, however
+ * often the run is resumed; questions wait until the client replies, the question expires, or
+ * the run is cancelled.
  */
 export interface WorkflowUI {
   textMessage(input: Input<'text_message'>): Promise<Message>
@@ -39,22 +55,36 @@ export interface WorkflowUI {
   multipleChoice(input: MultipleChoiceOptions & { single?: boolean }): Promise<string | string[]>
 }
 
-/** What the ui writes through: the runtime's handle on one run. */
-export interface RunChannel {
-  emit(draft: MessageDraft): Promise<Message>
-  ask(draft: Extract<MessageDraft, { type: 'text_input' | 'multiple_choice' }>): Promise<Answer>
-}
-
 /** The envelope fields of a message, with the defaults FastAgency uses. */
 function addressing(input: Addressing) {
   return { sender: input.sender ?? null, recipient: input.recipient ?? null, auto_reply: input.auto_reply ?? false }
 }
 
-export function createWorkflowUI(channel: RunChannel): WorkflowUI {
+/** The deadline fields of a question's content, and its timeout; checked before anything is asked. */
+function deadline(input: QuestionDeadlineOptions, what: string) {
+  const seconds = input.timeout_seconds
+  if (seconds === undefined) {
+    if (input.on_timeout !== undefined) throw new TypeError(`${what}: on_timeout needs timeout_seconds`)
+    return { timeoutSeconds: null, fields: { expires_at: null, on_timeout: null } }
+  }
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) {
+    throw new TypeError(`${what}: timeout_seconds must be a number of seconds > 0, not ${String(seconds)}`)
+  }
+  const onTimeout = input.on_timeout ?? 'error'
+  if (onTimeout !== 'default' && onTimeout !== 'error') throw new TypeError(`${what}: on_timeout is 'default' or 'error'`)
+  return { timeoutSeconds: seconds, fields: { expires_at: null, on_timeout: onTimeout } }
+}
+
+export function createWorkflowUI(channel: Pick<RunEffects, 'emit' | 'ask'>): WorkflowUI {
   async function multipleChoice(input: MultipleChoiceOptions & { single?: boolean }): Promise<string | string[]> {
     if (input.choices.length === 0) throw new TypeError('multipleChoice needs at least one choice')
-    const content = { prompt: input.prompt, choices: input.choices, default: input.default ?? null, single: input.single ?? true }
-    return channel.ask({ type: 'multiple_choice', content, ...addressing(input) })
+    const single = input.single ?? true
+    const { timeoutSeconds, fields } = deadline(input, 'multipleChoice')
+    if (fields.on_timeout === 'default' && single && (input.default ?? null) === null) {
+      throw new TypeError("multipleChoice: on_timeout 'default' on a single choice needs a default")
+    }
+    const content = { prompt: input.prompt, choices: input.choices, default: input.default ?? null, single, ...fields }
+    return channel.ask({ type: 'multiple_choice', content, ...addressing(input) }, timeoutSeconds)
   }
 
   return {
@@ -74,8 +104,15 @@ export function createWorkflowUI(channel: RunChannel): WorkflowUI {
       }),
     error: (input) => channel.emit({ type: 'error', content: { short: input.short, long: input.long ?? null }, ...addressing(input) }),
     async textInput(input) {
-      const content = { prompt: input.prompt, suggestions: input.suggestions ?? [], password: input.password ?? false }
-      return String(await channel.ask({ type: 'text_input', content, ...addressing(input) }))
+      const { timeoutSeconds, fields } = deadline(input, 'textInput')
+      const content = {
+        prompt: input.prompt,
+        suggestions: input.suggestions ?? [],
+        password: input.password ?? false,
+        default: input.default ?? null,
+        ...fields,
+      }
+      return String(await channel.ask({ type: 'text_input', content, ...addressing(input) }, timeoutSeconds))
     },
     multipleChoice: multipleChoice as WorkflowUI['multipleChoice'],
   }

@@ -31,11 +31,25 @@ export const FunctionCallExecutionContentSchema = z
   })
   .openapi('FunctionCallExecutionContent')
 
+/** When a question stops taking replies, and what the run does then; both null for a question without a deadline. */
+const deadline = {
+  expires_at: z.iso
+    .datetime()
+    .nullable()
+    .describe('When the question expires; a reply after this is refused (409 `question_expired`). Null: no deadline'),
+  on_timeout: z
+    .enum(['default', 'error'])
+    .nullable()
+    .describe('At expiry the workflow gets the default answer (`default`) or a QuestionExpiredError (`error`); null without a deadline'),
+}
+
 export const TextInputContentSchema = z
   .object({
     prompt: z.string(),
     suggestions: z.array(z.string()).describe('Answers the client may offer with one click'),
     password: z.boolean().describe('When true the client masks what the user types'),
+    default: z.string().nullable().describe('The answer the run takes if the question expires with `on_timeout: default`'),
+    ...deadline,
   })
   .openapi('TextInputContent')
 
@@ -43,8 +57,12 @@ export const MultipleChoiceContentSchema = z
   .object({
     prompt: z.string(),
     choices: z.array(z.string()).min(1),
-    default: z.string().nullable().describe('The choice preselected by the client, if any'),
+    default: z
+      .string()
+      .nullable()
+      .describe('The choice preselected by the client, if any; the answer taken at expiry with `on_timeout: default`'),
     single: z.boolean().describe('true: exactly one answer (a string); false: any subset (a string[])'),
+    ...deadline,
   })
   .openapi('MultipleChoiceContent')
 

@@ -12,6 +12,7 @@ export const PROBLEM_CODES = [
   'run_not_found',
   'question_not_found',
   'question_not_pending',
+  'question_expired',
   'answer_invalid',
   'run_not_active',
   'idempotency_key_mismatch',

@@ -135,6 +135,14 @@ export type RunStatus = z.infer<typeof RunStatusSchema>
 export type Usage = z.infer<typeof UsageSchema>
 export type MessagePage = z.infer<typeof MessagePageSchema>
 
+export function addUsage(a: Usage, b: Usage): Usage {
+  return {
+    prompt_tokens: a.prompt_tokens + b.prompt_tokens,
+    completion_tokens: a.completion_tokens + b.completion_tokens,
+    total_tokens: a.total_tokens + b.total_tokens,
+  }
+}
+
 export function isFinished(status: RunStatus): boolean {
   return (FINISHED_STATUSES as readonly string[]).includes(status)
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { v7 as timeOrderedUUID } from 'uuid'
-import type { Message, MessageDraft } from '../schemas/messages.ts'
+import type { Message, MessageDraft, Question } from '../schemas/messages.ts'
 import { isQuestion } from '../schemas/messages.ts'
 import type { NewRun, RunChange, RunCursor, RunRecord } from './store.ts'
 
@@ -79,4 +79,10 @@ export function monotonicNow(): string {
 
 export function sameAnswer(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b)
+}
+
+/** Whether the question's deadline (`expires_at`) has passed at `nowMs`; a question without one never expires. */
+export function hasExpired(question: Question, nowMs: number): boolean {
+  const expiresAt = question.content.expires_at
+  return typeof expiresAt === 'string' && Date.parse(expiresAt) <= nowMs
 }

@@ -1,10 +1,21 @@
 import type { Answer, Message, MessageDraft } from '../schemas/messages.ts'
 import { isQuestion } from '../schemas/messages.ts'
-import { isFinished } from '../schemas/runs.ts'
-import { monotonicNow, newMessage, newRunRecord, runAfterAppend, sameAnswer } from './records.ts'
+import { addUsage, isFinished } from '../schemas/runs.ts'
+import { hasExpired, monotonicNow, newMessage, newRunRecord, runAfterAppend, sameAnswer } from './records.ts'
 import { RunEvents } from './run-events.ts'
-import type { AnswerOutcome, QuestionRecord, QuestionStatus, RunChange, RunQuery, RunRecord, Store } from './store.ts'
-import { RunFinishedError } from './store.ts'
+import type {
+  AnswerOutcome,
+  EffectRecord,
+  ExpireOutcome,
+  JournalEntry,
+  QuestionRecord,
+  QuestionStatus,
+  RunChange,
+  RunQuery,
+  RunRecord,
+  Store,
+} from './store.ts'
+import { JournalConflictError, RunFinishedError } from './store.ts'
 
 /**
  * The primitives of a backend that runs in this process and can do a synchronous transaction
@@ -25,6 +36,10 @@ export interface SyncBackend {
   messagesAfter(runId: string, afterSeq: number, limit: number): Message[]
   loadQuestion(questionId: string): (QuestionRecord & { run_id: string }) | null
   saveQuestion(runId: string, record: QuestionRecord): void
+  /** Returns false when the position is taken (the caller raises JournalConflictError). */
+  insertEffect(runId: string, effect: EffectRecord, seq: number | null, now: string): boolean
+  journalOf(runId: string): JournalEntry[]
+  deleteJournal(runId: string): void
   close(): void
 }
 
@@ -44,6 +59,17 @@ export function createSyncStore(backend: SyncBackend): Store & { readonly events
     backend.insertMessage(message)
     if (isQuestion(message)) backend.saveQuestion(run.id, { question: message, status: 'pending', answer: null, reply: null })
     return { message, run: runAfterAppend(run, message, change, now) }
+  }
+
+  function journal(runId: string, effect: EffectRecord, seq: number | null, now: string): void {
+    if (!backend.insertEffect(runId, effect, seq, now)) throw new JournalConflictError(runId, effect.position)
+  }
+
+  /** The pending question `questionId` of `runId`, or why there is none. */
+  function pendingQuestion(runId: string, questionId: string) {
+    const record = backend.loadQuestion(questionId)
+    if (!record || record.run_id !== runId) return { kind: 'not_found' as const }
+    return { kind: 'found' as const, record }
   }
 
   function changed<T>(runId: string, value: T): T {
@@ -87,22 +113,35 @@ export function createSyncStore(backend: SyncBackend): Store & { readonly events
       return backend.unfinishedRuns()
     },
 
-    async updateRun(runId, change) {
-      const run = backend.transaction(() => {
-        const next = { ...activeRun(runId), ...change, updated_at: monotonicNow() }
-        backend.saveRun(next)
-        return next
-      })
-      return changed(runId, run)
-    },
-
-    async append(runId, draft, change) {
+    async append(runId, draft, options = {}) {
       const message = backend.transaction(() => {
-        const result = appendTo(activeRun(runId), draft, change, monotonicNow())
+        const now = monotonicNow()
+        const run = activeRun(runId)
+        // The journal entry first: a taken position must leave nothing written (the memory backend has no rollback).
+        if (options.effect) journal(runId, options.effect, run.last_seq + 1, now)
+        const result = appendTo(run, draft, options.change, now)
         backend.saveRun(result.run)
         return result.message
       })
       return changed(runId, message)
+    },
+
+    async recordEffect(runId, effect, usage) {
+      const run = backend.transaction(() => {
+        const current = activeRun(runId)
+        const now = monotonicNow()
+        journal(runId, effect, null, now)
+        if (!usage) return null
+        const next = { ...current, usage: addUsage(current.usage, usage), updated_at: now }
+        backend.saveRun(next)
+        return next
+      })
+      // Only a usage change is news to pollers (`Run.usage`); the journal itself is not on the wire.
+      if (run) changed(runId, run)
+    },
+
+    async readJournal(runId) {
+      return backend.journalOf(runId)
     },
 
     async listMessages(runId, afterSeq, limit) {
@@ -118,12 +157,15 @@ export function createSyncStore(backend: SyncBackend): Store & { readonly events
 
     async answerQuestion(runId, questionId, answer: Answer, replyFrom): Promise<AnswerOutcome> {
       const outcome = backend.transaction((): AnswerOutcome => {
-        const record = backend.loadQuestion(questionId)
-        if (!record || record.run_id !== runId) return { kind: 'not_found' }
+        const found = pendingQuestion(runId, questionId)
+        if (found.kind === 'not_found') return found
+        const { record } = found
         if (record.status === 'answered' && record.reply && sameAnswer(record.answer, answer)) {
           return { kind: 'duplicate', reply: record.reply }
         }
         if (record.status !== 'pending') return { kind: 'not_pending', status: record.status }
+        // Past its deadline the question takes no reply, even before the runtime has expired it.
+        if (hasExpired(record.question, Date.now())) return { kind: 'not_pending', status: 'expired' }
         const draft: MessageDraft = {
           type: 'reply',
           content: { question_id: questionId, answer },
@@ -137,6 +179,21 @@ export function createSyncStore(backend: SyncBackend): Store & { readonly events
         return { kind: 'answered', reply: message }
       })
       return outcome.kind === 'answered' ? changed(runId, outcome) : outcome
+    },
+
+    async expireQuestion(runId, questionId, draft): Promise<ExpireOutcome> {
+      const outcome = backend.transaction((): ExpireOutcome => {
+        const found = pendingQuestion(runId, questionId)
+        if (found.kind === 'not_found') throw new Error(`run ${runId} has no question ${questionId}`)
+        const { record } = found
+        if (record.status === 'answered' && record.answer !== null) return { kind: 'answered', answer: record.answer }
+        if (record.status !== 'pending') return { kind: 'not_pending', status: record.status }
+        const { message, run } = appendTo(activeRun(runId), draft, { status: 'running' }, monotonicNow())
+        backend.saveRun({ ...run, pending_question: null })
+        backend.saveQuestion(runId, { question: record.question, status: 'expired', answer: null, reply: null })
+        return { kind: 'expired', message }
+      })
+      return outcome.kind === 'expired' ? changed(runId, outcome) : outcome
     },
 
     async finishRun(runId, drafts, change, questionStatus: QuestionStatus) {
@@ -153,6 +210,8 @@ export function createSyncStore(backend: SyncBackend): Store & { readonly events
         for (const draft of drafts) run = appendTo(run, draft, undefined, now).run
         const next: RunRecord = { ...run, ...change, pending_question: null, updated_at: now }
         backend.saveRun(next)
+        // A finished run is never executed again: its journal has served its purpose.
+        backend.deleteJournal(runId)
         return next
       })
       return finished ? changed(runId, finished) : null

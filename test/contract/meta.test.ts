@@ -17,7 +17,13 @@ describe('getHealth', () => {
   it('returns 200 with the store kind and the number of workflows', async () => {
     const health = await call(app, 'GET', '/healthz')
     expect(health.status).toBe(200)
-    expect(health.body).toMatchObject({ status: 'ok', store: 'memory', workflows: Object.keys(examples).length, executing_runs: 0 })
+    expect(health.body).toMatchObject({
+      status: 'ok',
+      store: 'memory',
+      workflows: Object.keys(examples).length,
+      executing_runs: 0,
+      held_polls: 0,
+    })
   })
 })
 

@@ -7,10 +7,12 @@ import { greet } from '../../src/examples/questions.ts'
 import { ticker } from '../../src/examples/ticker.ts'
 import type { ParleyApp } from '../../src/http/app.ts'
 import { createApp } from '../../src/http/app.ts'
+import { defineWorkflow } from '../../src/runtime/define-workflow.ts'
 import { serve } from '../../src/server.ts'
 import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.ts'
 import { call } from '../support/contract.ts'
-import { answer, finished, listMessages, nextQuestion, readLog, startRun } from '../support/contract-runs.ts'
+import { answer, listMessages, nextQuestion, readLog, startRun } from '../support/contract-runs.ts'
+import { deadline, fragile } from '../support/durable-workflows.ts'
 
 let dir: string
 let app: ParleyApp | undefined
@@ -25,7 +27,7 @@ afterEach(async () => {
 
 /** A server process's app over the same SQLite file; the previous one must be closed first. */
 function boot(): ParleyApp {
-  app = createApp({ workflows: [echo, greet, ticker], store: createSqliteStore(join(dir, 'parley.db')) })
+  app = createApp({ workflows: [echo, greet, ticker, deadline], store: createSqliteStore(join(dir, 'parley.db')) })
   return app
 }
 async function restart(): Promise<ParleyApp> {
@@ -53,49 +55,145 @@ describe('a restarted server over the same SQLite file', () => {
     expect((await call(current, 'GET', `/v1/runs/${done.id}`)).body).toMatchObject({ status: 'completed', result: 'kept' })
   })
 
-  it('marks a run left awaiting_input failed, with an error message saying why, continuing its seq', async () => {
+  it('resumes a run left awaiting_input: the same question waits, and answering it finishes the run', async () => {
     let current = boot()
     const run = await startRun(current, 'greet')
-    const question = await nextQuestion(current, run.id)
-
-    current = await restart()
-    expect(await current.runs.recoverInterruptedRuns()).toBe(1)
-    const log = await readLog(current, run.id)
-    expect(log.map((message) => [message.seq, message.type])).toEqual([
-      [1, 'workflow_started'],
-      [2, 'text_input'],
-      [3, 'error'],
-      [4, 'workflow_completed'],
-    ])
-    expect(log[2].content.short).toMatch(/server stopped/i)
-    const failed = (await call(current, 'GET', `/v1/runs/${run.id}`)).body
-    expect(failed).toMatchObject({ status: 'failed', pending_question: null, last_seq: 4 })
-    expect(failed.error.short).toMatch(/server stopped/i)
-    expect(failed.finished_at).not.toBeNull()
-
-    const late = await call(current, 'POST', `/v1/runs/${run.id}/replies`, { body: { question_id: question.id, answer: 'Ada' } })
-    expect(late.status).toBe(409)
-    expect(await current.runs.recoverInterruptedRuns()).toBe(0)
-  })
-
-  it('settles a run left running when serve() boots, and new runs work beside the old ones', async () => {
-    let current = boot()
-    const run = await startRun(current, 'ticker', { count: 1000, interval_ms: 50 })
-    await listMessages(current, run.id, 'after=1&wait=5')
-    expect((await call(current, 'GET', `/v1/runs/${run.id}`)).body.status).toBe('running')
+    await answer(current, run.id, (await nextQuestion(current, run.id)).id, 'Ada')
+    const mood = await nextQuestion(current, run.id)
 
     current = await restart()
     const server = await serve(current, { port: 0 })
     try {
-      const settled = await finished(server.url, run.id)
-      expect(settled.status).toBe('failed')
-      expect(settled.error.long).toContain('running')
+      expect(server.interrupted).toEqual({ resumed: 1, failed: 0 })
+      expect((await call(server.url, 'GET', `/v1/runs/${run.id}`)).body).toMatchObject({
+        status: 'awaiting_input',
+        pending_question: { id: mood.id, seq: mood.seq },
+      })
+      await answer(server.url, run.id, mood.id, 'good')
       const log = await readLog(server.url, run.id)
-      expect(log.map((message) => message.seq)).toEqual(log.map((_, index) => index + 1))
-      expect(log.slice(-2).map((message) => message.type)).toEqual(['error', 'workflow_completed'])
+      expect(log.map((message) => [message.seq, message.type])).toEqual([
+        [1, 'workflow_started'],
+        [2, 'text_input'],
+        [3, 'reply'],
+        [4, 'multiple_choice'],
+        [5, 'reply'],
+        [6, 'text_message'],
+        [7, 'workflow_completed'],
+      ])
+      expect(log[5].content.body).toBe('Hello, Ada (good)')
+      expect((await call(server.url, 'GET', `/v1/runs/${run.id}`)).body).toMatchObject({ status: 'completed', result: 'greeted Ada' })
+    } finally {
+      await server.close()
+      app = undefined
+    }
+  })
 
-      const fresh = await finished(server.url, (await startRun(server.url, 'echo', { text: 'after restart' })).id)
-      expect(fresh).toMatchObject({ status: 'completed', result: 'after restart', last_seq: 3 })
+  it('fails, with an error message saying why, a run whose workflow does not resume or is no longer served', async () => {
+    app = createApp({ workflows: [greet, fragile], store: createSqliteStore(join(dir, 'parley.db')) })
+    const optedOut = await startRun(app, 'fragile')
+    const question = await nextQuestion(app, optedOut.id)
+    const gone = await startRun(app, 'greet')
+    await nextQuestion(app, gone.id)
+    await app.close()
+
+    app = createApp({ workflows: [fragile], store: createSqliteStore(join(dir, 'parley.db')) })
+    expect(await app.runs.resumeInterruptedRuns()).toEqual({ resumed: 0, failed: 2 })
+    for (const [id, why] of [
+      [optedOut.id, 'does not resume (resume: false)'],
+      [gone.id, 'no workflow named "greet"'],
+    ] as const) {
+      const failed = (await call(app, 'GET', `/v1/runs/${id}`)).body
+      expect(failed).toMatchObject({ status: 'failed', pending_question: null, last_seq: 4 })
+      expect(failed.error.short).toMatch(/server stopped/i)
+      expect(failed.error.long).toContain(why)
+      expect((await readLog(app, id)).slice(-2).map((message) => message.type)).toEqual(['error', 'workflow_completed'])
+    }
+    const late = await call(app, 'POST', `/v1/runs/${optedOut.id}/replies`, { body: { question_id: question.id, answer: 'x' } })
+    expect(late.status).toBe(409)
+    expect(await app.runs.resumeInterruptedRuns()).toEqual({ resumed: 0, failed: 0 })
+  })
+
+  it('fails a run left by a server that kept no journal rather than repeat its messages', async () => {
+    const store = createSqliteStore(join(dir, 'parley.db'))
+    const created = await store.createRun({
+      user_id: 'anonymous',
+      workflow: 'echo',
+      params: { text: 'x' },
+      idempotency_key: null,
+      request_hash: null,
+      max_active_runs: 10,
+    })
+    if (created.kind !== 'created') throw new Error('no run')
+    await store.append(
+      created.run.id,
+      {
+        type: 'workflow_started',
+        content: { name: 'echo', description: '', params: { text: 'x' } },
+        sender: null,
+        recipient: null,
+        auto_reply: false,
+      },
+      { change: { status: 'running' } },
+    )
+    await store.close()
+
+    const current = boot()
+    expect(await current.runs.resumeInterruptedRuns()).toEqual({ resumed: 1, failed: 0 })
+    const log = await readLog(current, created.run.id)
+    expect(log.map((message) => message.type)).toEqual(['workflow_started', 'error', 'workflow_completed'])
+    expect(log[1].content.long).toContain('before runs were journaled')
+  })
+
+  it('expires, on restart, a question whose deadline passed while the server was down', async () => {
+    let current = boot()
+    const run = await startRun(current, 'deadline', { timeout_seconds: 0.5, on_timeout: 'default', kind: 'single' })
+    const question = await nextQuestion(current, run.id)
+    await app?.close()
+    app = undefined
+    await new Promise((resolve) => setTimeout(resolve, 700))
+
+    current = boot()
+    const refused = await call(current, 'POST', `/v1/runs/${run.id}/replies`, { body: { question_id: question.id, answer: 'yes' } })
+    expect(refused.status).toBe(409)
+    expect(refused.body.code).toBe('question_expired')
+    await current.runs.resumeInterruptedRuns()
+    const log = await readLog(current, run.id)
+    expect(log.map((message) => message.type)).toEqual([
+      'workflow_started',
+      'multiple_choice',
+      'system_message',
+      'text_message',
+      'workflow_completed',
+    ])
+    expect(log[2].content.message).toEqual({ event: 'question_expired', question_id: question.id, on_timeout: 'default', answer: 'no' })
+    expect((await call(current, 'GET', `/v1/runs/${run.id}`)).body).toMatchObject({ status: 'completed', result: '"no"' })
+  })
+
+  it('parks a run stopped by shutdown, even one that returns when its signal fires: never recorded as completed', async () => {
+    const stubborn = defineWorkflow({
+      name: 'stubborn',
+      description: 'Returns as soon as its signal fires, as a careless workflow might',
+      async run(ui, _params, ctx) {
+        await ui.textMessage({ body: 'working' })
+        await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve))
+        return 'finished anyway'
+      },
+    })
+    app = createApp({ workflows: [stubborn], store: createSqliteStore(join(dir, 'parley.db')) })
+    let server = await serve(app, { port: 0 })
+    const run = await startRun(server.url, 'stubborn')
+    await listMessages(server.url, run.id, 'after=1&wait=5')
+    await server.close()
+
+    app = createApp({ workflows: [stubborn], store: createSqliteStore(join(dir, 'parley.db')) })
+    expect((await call(app, 'GET', `/v1/runs/${run.id}`)).body).toMatchObject({ status: 'running', result: null, last_seq: 2 })
+    server = await serve(app, { port: 0 })
+    try {
+      expect(server.interrupted.resumed).toBe(1)
+      expect((await call(server.url, 'POST', `/v1/runs/${run.id}/cancel`)).status).toBe(200)
+      const log = await readLog(server.url, run.id)
+      expect(log.map((message) => message.type)).toEqual(['workflow_started', 'text_message', 'system_message', 'workflow_completed'])
+      expect((await call(server.url, 'GET', `/v1/runs/${run.id}`)).body.status).toBe('cancelled')
     } finally {
       await server.close()
       app = undefined

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { MessageDraft } from '../../src/schemas/messages.ts'
-import type { NewRun } from '../../src/store/store.ts'
-import { RunFinishedError } from '../../src/store/store.ts'
+import type { EffectRecord, NewRun } from '../../src/store/store.ts'
+import { JournalConflictError, RunFinishedError } from '../../src/store/store.ts'
 import type { OpenedStore, TestStore } from '../support/store-backends.ts'
 import { STORE_BACKENDS } from '../support/store-backends.ts'
 
@@ -24,13 +24,23 @@ const text = (body: string): MessageDraft => ({
   recipient: 'User',
   auto_reply: false,
 })
-const ask = (prompt: string): MessageDraft => ({
+const ask = (prompt: string, expires_at: string | null = null): MessageDraft => ({
   type: 'text_input',
-  content: { prompt, suggestions: [], password: false },
+  content: { prompt, suggestions: [], password: false, default: null, expires_at, on_timeout: expires_at === null ? null : 'error' },
   sender: 'Bot',
   recipient: 'User',
   auto_reply: false,
 })
+const effect = (position: number, overrides: Partial<EffectRecord> = {}): EffectRecord => ({
+  position,
+  kind: 'step',
+  name: `step ${position}`,
+  fingerprint: `f${position}`,
+  summary: `ctx.step("step ${position}")`,
+  outcome: { value: { n: position } },
+  ...overrides,
+})
+const usage = { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 }
 const completed = (result: string): MessageDraft => ({
   type: 'workflow_completed',
   content: { result },
@@ -163,11 +173,84 @@ describe.each(STORE_BACKENDS)('the $name store', ({ open }) => {
     const unsubscribe = store.subscribe(a.id, () => calls++)
     await store.append(a.id, text('one'))
     await store.append(b.id, text('elsewhere'))
-    await store.updateRun(a.id, { usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } })
+    await store.recordEffect(a.id, effect(1), usage)
     expect(calls).toBe(2)
     unsubscribe()
     await store.append(a.id, text('two'))
     expect(calls).toBe(2)
     expect(store.events.listenerCount).toBe(0)
+  })
+
+  it('journals an effect with the message it emits, and reads the journal back in position order', async () => {
+    const run = await created()
+    await store.recordEffect(run.id, effect(2))
+    const message = await store.append(run.id, text('hello'), {
+      effect: effect(1, { kind: 'message', name: 'text_message', outcome: null }),
+    })
+    await store.recordEffect(run.id, effect(3, { kind: 'llm', outcome: { error: { name: 'LlmError', message: 'HTTP 500' } } }))
+    const journal = await store.readJournal(run.id)
+    expect(journal.map((entry) => [entry.position, entry.kind, entry.message?.id ?? null])).toEqual([
+      [1, 'message', message.id],
+      [2, 'step', null],
+      [3, 'llm', null],
+    ])
+    expect(journal[1]).toMatchObject({ name: 'step 2', fingerprint: 'f2', outcome: { value: { n: 2 } } })
+    expect(journal[2]?.outcome).toEqual({ error: { name: 'LlmError', message: 'HTTP 500' } })
+    expect(await store.readJournal((await created()).id)).toEqual([])
+  })
+
+  it('refuses a journal position that is taken, and then appends no message either', async () => {
+    const run = await created()
+    await store.append(run.id, text('first'), { effect: effect(1, { kind: 'message', outcome: null }) })
+    await expect(store.append(run.id, text('again'), { effect: effect(1, { kind: 'message', outcome: null }) })).rejects.toBeInstanceOf(
+      JournalConflictError,
+    )
+    await expect(store.recordEffect(run.id, effect(1))).rejects.toBeInstanceOf(JournalConflictError)
+    expect((await store.listMessages(run.id, 0, 100)).map((message) => message.type === 'text_message' && message.content.body)).toEqual([
+      'first',
+    ])
+    expect((await store.getRun(run.id))?.last_seq).toBe(1)
+  })
+
+  it('adds an effect’s usage to the run’s in the same write, and refuses effects once the run finished', async () => {
+    const run = await created()
+    await store.recordEffect(run.id, effect(1), usage)
+    await store.recordEffect(run.id, effect(2), usage)
+    expect((await store.getRun(run.id))?.usage).toEqual({ prompt_tokens: 6, completion_tokens: 4, total_tokens: 10 })
+    await store.finishRun(run.id, [completed('x')], { status: 'completed' }, 'expired')
+    await expect(store.recordEffect(run.id, effect(3))).rejects.toBeInstanceOf(RunFinishedError)
+  })
+
+  it('drops the journal of a run that finishes', async () => {
+    const run = await created()
+    await store.recordEffect(run.id, effect(1))
+    await store.finishRun(run.id, [completed('x')], { status: 'completed' }, 'expired')
+    expect(await store.readJournal(run.id)).toEqual([])
+  })
+
+  it('expires a pending question: the expiry message is logged, the run runs again, and no reply is taken', async () => {
+    const run = await created()
+    const question = await store.append(run.id, ask('Name?', new Date(Date.now() + 60_000).toISOString()))
+    const expired = await store.expireQuestion(run.id, question.id, text('expired'))
+    expect(expired.kind).toBe('expired')
+    expect(await store.getRun(run.id)).toMatchObject({ status: 'running', pending_question: null, last_seq: 2 })
+    expect((await store.getQuestion(run.id, question.id))?.status).toBe('expired')
+    expect(await store.answerQuestion(run.id, question.id, 'Ada', 'User')).toEqual({ kind: 'not_pending', status: 'expired' })
+    expect(await store.expireQuestion(run.id, question.id, text('again'))).toEqual({ kind: 'not_pending', status: 'expired' })
+  })
+
+  it('refuses a reply once the deadline has passed, even before the question was expired', async () => {
+    const run = await created()
+    const question = await store.append(run.id, ask('Name?', new Date(Date.now() - 1).toISOString()))
+    expect(await store.answerQuestion(run.id, question.id, 'Ada', 'User')).toEqual({ kind: 'not_pending', status: 'expired' })
+    expect((await store.getQuestion(run.id, question.id))?.status).toBe('pending')
+  })
+
+  it('reports the answer instead of expiring a question that was answered first', async () => {
+    const run = await created()
+    const question = await store.append(run.id, ask('Name?', new Date(Date.now() + 60_000).toISOString()))
+    await store.answerQuestion(run.id, question.id, 'Ada', 'User')
+    expect(await store.expireQuestion(run.id, question.id, text('expired'))).toEqual({ kind: 'answered', answer: 'Ada' })
+    expect((await store.getRun(run.id))?.last_seq).toBe(2)
   })
 })

@@ -20,13 +20,13 @@ export async function startRun(target: Target, workflow: string, params?: Record
   return created.body
 }
 
-/** Follows the run's cursor from `after` until it has finished and every message was read. */
-export async function readLog(target: Target, runId: string, after = 0) {
+/** Follows the run's cursor from `after` (pages of `limit`) until it has finished and every message was read. */
+export async function readLog(target: Target, runId: string, after = 0, limit = 100) {
   // biome-ignore lint/suspicious/noExplicitAny: the contract checked every message's shape
   const messages: any[] = []
   let cursor = after
   for (let polls = 0; polls < MAX_POLLS; polls++) {
-    const page = await listMessages(target, runId, `after=${cursor}&wait=5`)
+    const page = await listMessages(target, runId, `after=${cursor}&wait=5&limit=${limit}`)
     messages.push(...page.body.messages)
     cursor = page.body.next_after
     if (FINISHED.includes(page.body.run_status) && cursor >= page.body.last_seq) return messages

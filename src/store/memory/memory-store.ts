@@ -1,7 +1,7 @@
 import type { Message } from '../../schemas/messages.ts'
 import { isFinished } from '../../schemas/runs.ts'
 import { compareRunsNewestFirst, isAfterCursor } from '../records.ts'
-import type { QuestionRecord, RunRecord } from '../store.ts'
+import type { EffectRecord, QuestionRecord, RunRecord } from '../store.ts'
 import { createSyncStore } from '../sync-store.ts'
 
 /** Keeps everything in this process's memory: for tests and throwaway demos. */
@@ -10,6 +10,7 @@ export function createMemoryStore() {
   const logs = new Map<string, Message[]>()
   const questions = new Map<string, QuestionRecord & { run_id: string }>()
   const idempotencyKeys = new Map<string, string>()
+  const journals = new Map<string, Map<number, { effect: EffectRecord; seq: number | null; created_at: string }>>()
   // Unfinished run ids per user, kept as runs are saved: the per-user limit is checked on every
   // create, and counting by scanning every run ever made grows with the server's uptime.
   const active = new Map<string, Set<string>>()
@@ -59,7 +60,28 @@ export function createMemoryStore() {
     messagesAfter: (runId, afterSeq, limit) => logs.get(runId)?.slice(afterSeq, afterSeq + limit) ?? [],
     loadQuestion: (questionId) => questions.get(questionId) ?? null,
     saveQuestion: (runId, record) => void questions.set(record.question.id, { ...record, run_id: runId }),
+    insertEffect(runId, effect, seq, now) {
+      let journal = journals.get(runId)
+      if (!journal) {
+        journal = new Map()
+        journals.set(runId, journal)
+      }
+      if (journal.has(effect.position)) return false
+      journal.set(effect.position, { effect, seq, created_at: now })
+      return true
+    },
+    journalOf(runId) {
+      const entries = [...(journals.get(runId)?.values() ?? [])].sort((a, b) => a.effect.position - b.effect.position)
+      const log = logs.get(runId) ?? []
+      return entries.map(({ effect, seq, created_at }) => ({
+        ...effect,
+        message: seq === null ? null : (log[seq - 1] ?? null),
+        created_at,
+      }))
+    },
+    deleteJournal: (runId) => void journals.delete(runId),
     close() {
+      journals.clear()
       runs.clear()
       active.clear()
       logs.clear()

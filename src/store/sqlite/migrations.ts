@@ -44,4 +44,32 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX runs_active_by_user ON runs (user_id) WHERE status NOT IN ('completed', 'failed', 'cancelled');
   `,
+  // Durable runs: the journal of each unfinished run's effects (replayed on resume), the server
+  // that holds the file, and question deadlines — stored questions get the new content fields
+  // (null: no deadline), so every stored message still matches the contract.
+  `
+  CREATE TABLE journal (
+    run_id TEXT NOT NULL REFERENCES runs (id),
+    position INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    outcome TEXT,
+    seq INTEGER,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (run_id, position)
+  ) WITHOUT ROWID;
+  CREATE TABLE server_owner (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    pid INTEGER NOT NULL,
+    hostname TEXT NOT NULL,
+    started_at TEXT NOT NULL
+  );
+  UPDATE messages SET body = json_insert(body, '$.content.default', NULL, '$.content.expires_at', NULL, '$.content.on_timeout', NULL)
+    WHERE type IN ('text_input', 'multiple_choice');
+  UPDATE questions SET question = json_insert(question, '$.content.default', NULL, '$.content.expires_at', NULL, '$.content.on_timeout', NULL);
+  UPDATE runs SET pending_question = json_insert(pending_question, '$.content.default', NULL, '$.content.expires_at', NULL, '$.content.on_timeout', NULL)
+    WHERE pending_question IS NOT NULL;
+  `,
 ]

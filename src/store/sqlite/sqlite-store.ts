@@ -3,8 +3,10 @@ import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import type { Message } from '../../schemas/messages.ts'
 import { FINISHED_STATUSES } from '../../schemas/runs.ts'
-import type { QuestionRecord, RunRecord } from '../store.ts'
+import type { EffectRecord, JournalEntry, QuestionRecord, RunRecord } from '../store.ts'
 import { createSyncStore } from '../sync-store.ts'
+import type { FileLock } from './file-lock.ts'
+import { lockSqliteFile, recordHolder } from './file-lock.ts'
 import { MIGRATIONS } from './migrations.ts'
 
 interface RunRow {
@@ -34,6 +36,18 @@ interface QuestionRow {
   reply: string | null
 }
 
+interface JournalRow {
+  position: number
+  kind: EffectRecord['kind']
+  name: string
+  fingerprint: string
+  summary: string
+  outcome: string | null
+  seq: number | null
+  created_at: string
+  message: string | null
+}
+
 const parse = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T))
 
 function toRecord(row: RunRow): RunRecord {
@@ -59,16 +73,30 @@ function toRow(run: RunRecord): RunRow {
 const FINISHED_SQL = FINISHED_STATUSES.map((s) => `'${s}'`).join(', ')
 
 /**
- * An embedded SQLite file (WAL mode): the default, no setup, survives restarts. One process
- * owns the file; for several processes use PostgreSQL.
+ * An embedded SQLite file (WAL mode): the default, no setup, survives restarts. One server
+ * holds the file at a time — another one pointed at it refuses to start (SqliteFileInUseError)
+ * until the holder has stopped or died; for several processes use PostgreSQL.
  */
 export function createSqliteStore(path: string) {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
-  const db = new Database(path)
-  db.pragma('journal_mode = WAL')
-  db.pragma('synchronous = NORMAL')
-  db.pragma('foreign_keys = ON')
-  migrate(db)
+  let lock: FileLock | undefined
+  if (path !== ':memory:') {
+    mkdirSync(dirname(path), { recursive: true })
+    lock = lockSqliteFile(path)
+  }
+  let db: Database.Database
+  try {
+    db = new Database(path)
+    db.pragma('journal_mode = WAL')
+    // A commit survives the process dying at any point (SIGKILL included); only an OS crash or
+    // power loss can take the last transactions back, which the README states.
+    db.pragma('synchronous = NORMAL')
+    db.pragma('foreign_keys = ON')
+    migrate(db)
+    recordHolder(db)
+  } catch (error) {
+    lock?.release()
+    throw error
+  }
 
   const columns =
     'id, user_id, workflow, status, params, result, error, pending_question, last_seq, usage, created_at, updated_at, finished_at, idempotency_key, request_hash'
@@ -97,6 +125,17 @@ export function createSqliteStore(path: string) {
       `INSERT INTO questions (id, run_id, status, question, answer, reply) VALUES (@id, @run_id, @status, @question, @answer, @reply)
        ON CONFLICT (id) DO UPDATE SET status = excluded.status, answer = excluded.answer, reply = excluded.reply`,
     ),
+    // OR IGNORE: a taken position changes nothing and reports 0 rows, which the store turns into JournalConflictError.
+    insertEffect: db.prepare<[string, number, string, string, string, string, string | null, number | null, string]>(
+      `INSERT OR IGNORE INTO journal (run_id, position, kind, name, fingerprint, summary, outcome, seq, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    journalOf: db.prepare<[string], JournalRow>(
+      `SELECT j.position, j.kind, j.name, j.fingerprint, j.summary, j.outcome, j.seq, j.created_at, m.body AS message
+       FROM journal j LEFT JOIN messages m ON m.run_id = j.run_id AND m.seq = j.seq
+       WHERE j.run_id = ? ORDER BY j.position`,
+    ),
+    deleteJournal: db.prepare<[string]>('DELETE FROM journal WHERE run_id = ?'),
   }
 
   return createSyncStore({
@@ -154,7 +193,36 @@ export function createSqliteStore(path: string) {
         reply: record.reply && JSON.stringify(record.reply),
       })
     },
-    close: () => db.close(),
+    insertEffect: (runId, effect, seq, now) =>
+      statements.insertEffect.run(
+        runId,
+        effect.position,
+        effect.kind,
+        effect.name,
+        effect.fingerprint,
+        effect.summary,
+        effect.outcome === null ? null : JSON.stringify(effect.outcome),
+        seq,
+        now,
+      ).changes === 1,
+    journalOf: (runId) =>
+      statements.journalOf.all(runId).map(
+        (row): JournalEntry => ({
+          position: row.position,
+          kind: row.kind,
+          name: row.name,
+          fingerprint: row.fingerprint,
+          summary: row.summary,
+          outcome: parse(row.outcome),
+          message: parse(row.message),
+          created_at: row.created_at,
+        }),
+      ),
+    deleteJournal: (runId) => void statements.deleteJournal.run(runId),
+    close() {
+      db.close()
+      lock?.release()
+    },
   })
 }
 

@@ -17,6 +17,8 @@ export const listMessages: RouteHandler<typeof listMessagesRoute, AppEnv> = asyn
     get signal() {
       return c.req.raw.signal
     },
+    stopping: c.var.runs.stopping,
+    gauge: c.var.runs.polls,
   })
   const last = page.messages.at(-1)
   return c.json(

@@ -6,6 +6,7 @@ export const HealthSchema = z
     store: z.string().describe('The storage backend: memory, sqlite, …'),
     workflows: z.int().min(0),
     executing_runs: z.int().min(0).describe('Runs executing in this process now'),
+    held_polls: z.int().min(0).describe('Long-polls this process is holding open now'),
   })
   .openapi('Health')
 

@@ -15,7 +15,8 @@ export const replyToQuestionRoute = createRoute({
   description:
     'The answer is validated against the question: text input takes a string, single choice one of `choices`, ' +
     'multi-select a list drawn from `choices`. Sending the identical reply again returns the recorded reply (200) ' +
-    'without recording a second one; any other reply to a question that is not pending is 409.',
+    'without recording a second one; any other reply to a question that is not pending is 409 ' +
+    '(`question_not_pending`), and a reply after the question’s `expires_at` is 409 `question_expired`.',
   middleware: [requireJsonBody] as const,
   request: {
     params: RunIdParamSchema,

@@ -1,0 +1,19 @@
+import { createHash } from 'node:crypto'
+
+/**
+ * A stable digest of a JSON value: object keys are sorted first, so the same arguments give the
+ * same fingerprint whatever order a workflow built them in. 128 bits of SHA-256, hex.
+ */
+export function fingerprintOf(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 32)
+}
+
+/** JSON with object keys in sorted order; `undefined` fields are dropped, as JSON.stringify does. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) => {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) return item
+    const sorted: Record<string, unknown> = {}
+    for (const key of Object.keys(item).sort()) sorted[key] = (item as Record<string, unknown>)[key]
+    return sorted
+  })
+}

@@ -1,0 +1,235 @@
+import type { Answer, Message, MessageDraft, Question } from '../schemas/messages.ts'
+import { CONTENT_SCHEMAS, isQuestion } from '../schemas/messages.ts'
+import type { Usage } from '../schemas/runs.ts'
+import type { EffectOutcome, EffectRecord, RunChange, Store } from '../store/store.ts'
+import { RunFinishedError } from '../store/store.ts'
+import { QuestionExpiredError, RunCancelledError } from './errors.ts'
+import { yieldIfBusy } from './fair-share.ts'
+import type { ClaimedEffect, EffectCall, RunJournal } from './journal.ts'
+import { waitForAnswer } from './question-wait.ts'
+import { sleepUntil } from './timers.ts'
+
+export type QuestionDraft = Extract<MessageDraft, { type: 'text_input' | 'multiple_choice' }>
+
+/** An effect done through `perform`, and how much LLM usage its result carries (added to `Run.usage` with it). */
+export interface PerformCall<T> extends EffectCall {
+  usage?: (result: T) => Usage
+}
+
+/**
+ * Everything a run does to the world, journaled: each effect happens once per run, and a
+ * resumed run gets the recorded result instead of doing it again (see journal.ts).
+ */
+export interface RunEffects {
+  /** Appends a message to the log (once); `change` is applied to the run with it. */
+  emit(draft: MessageDraft, change?: RunChange): Promise<Message>
+  /** Asks a question (once) and waits for its answer, its expiry or the run's end. */
+  ask(draft: QuestionDraft, timeoutSeconds: number | null): Promise<Answer>
+  /**
+   * Runs `work` once: its JSON result (or what it threw) is journaled, and a resumed run gets that
+   * back without running it again. An effect cut off by a crash or a stop runs again (at least once).
+   */
+  perform<T>(call: PerformCall<T>, work: (signal: AbortSignal) => T | Promise<T>): Promise<T>
+  /** A durable timer: the wake-up time is journaled, so a restart waits only for what is left. */
+  sleep(ms: number): Promise<void>
+}
+
+export interface RunEffectsOptions {
+  store: Store
+  runId: string
+  signal: AbortSignal
+  journal: RunJournal
+}
+
+export function createRunEffects({ store, runId, signal, journal }: RunEffectsOptions): RunEffects {
+  /** Writes of a run that has ended (cancelled, or stopped by shutdown) surface as its cancellation. */
+  const guard = async <T>(work: () => Promise<T>): Promise<T> => {
+    if (signal.aborted) throw new RunCancelledError(runId)
+    try {
+      return await work()
+    } catch (error) {
+      if (error instanceof RunFinishedError) throw new RunCancelledError(runId)
+      throw error
+    }
+  }
+  /** Takes the effect's journal position at once, in call order; the effect itself may then wait its turn (fair-share.ts). */
+  const claim = (call: EffectCall): ClaimedEffect => {
+    if (signal.aborted) throw new RunCancelledError(runId)
+    return journal.claim(call)
+  }
+  const record = (call: EffectCall, claimed: ClaimedEffect, outcome: EffectOutcome | null): EffectRecord => ({
+    position: claimed.position,
+    kind: call.kind,
+    name: call.name,
+    fingerprint: claimed.fingerprint,
+    summary: call.summary,
+    outcome,
+  })
+
+  async function emit(draft: MessageDraft, change?: RunChange): Promise<Message> {
+    const checked = checkedDraft(draft)
+    const call: EffectCall = { kind: 'message', name: checked.type, args: identity(checked), summary: summarize(checked) }
+    const claimed = claim(call)
+    await yieldIfBusy()
+    if (claimed.recorded) return recordedMessage(claimed)
+    return guard(() => store.append(runId, checked, { change, effect: record(call, claimed, null) }))
+  }
+
+  async function ask(draft: QuestionDraft, timeoutSeconds: number | null): Promise<Answer> {
+    const checked = checkedDraft(draft)
+    // The fingerprint holds the timeout, not the deadline computed from it: a replay asks again at another time.
+    const call: EffectCall = {
+      kind: 'question',
+      name: checked.type,
+      args: { ...checked, timeout_seconds: timeoutSeconds },
+      summary: summarize(checked),
+    }
+    const claimed = claim(call)
+    await yieldIfBusy()
+    let question: Question
+    if (claimed.recorded) {
+      const message = recordedMessage(claimed)
+      if (!isQuestion(message)) throw new Error(`journal entry #${claimed.position} of run ${runId} is not a question`)
+      question = message
+    } else {
+      // The deadline is fixed once, when the question is first asked, and kept in its message.
+      const expiresAt = timeoutSeconds === null ? null : new Date(Date.now() + timeoutSeconds * 1000).toISOString()
+      const asked = { ...checked, content: { ...checked.content, expires_at: expiresAt } } as QuestionDraft
+      const message = await guard(() => store.append(runId, asked, { effect: record(call, claimed, null) }))
+      if (!isQuestion(message)) throw new Error('the store returned a non-question for a question')
+      question = message
+    }
+    const outcome = await waitForAnswer(store, runId, question, signal, expiryDraft(question))
+    if (outcome.kind === 'answered') return outcome.answer
+    if (question.content.on_timeout === 'default') return defaultAnswer(question)
+    throw new QuestionExpiredError(question.id, question.content.expires_at ?? '')
+  }
+
+  async function perform<T>(call: PerformCall<T>, work: (signal: AbortSignal) => T | Promise<T>): Promise<T> {
+    const claimed = claim(call)
+    await yieldIfBusy()
+    if (claimed.recorded) return replayed<T>(claimed)
+    let value: T
+    try {
+      value = await work(signal)
+    } catch (error) {
+      // Cut off by a cancel or a stop: not an outcome of the effect, which runs again on resume.
+      if (signal.aborted || error instanceof RunCancelledError || error instanceof RunFinishedError) throw error
+      await guard(() => store.recordEffect(runId, record(call, claimed, { error: describeError(error) })))
+      throw error
+    }
+    const json = asJson(value, call)
+    if (signal.aborted) throw new RunCancelledError(runId)
+    await guard(() => store.recordEffect(runId, record(call, claimed, json === undefined ? {} : { value: json }), call.usage?.(json)))
+    return json
+  }
+
+  async function sleep(ms: number): Promise<void> {
+    if (!Number.isFinite(ms) || ms < 0) throw new TypeError(`ctx.sleep takes a number of milliseconds ≥ 0, not ${ms}`)
+    const call: EffectCall = { kind: 'sleep', name: 'sleep', args: { ms }, summary: `ctx.sleep(${ms})` }
+    const claimed = claim(call)
+    await yieldIfBusy()
+    let wakeAt: number
+    if (claimed.recorded) {
+      wakeAt = (replayed<{ wake_at: number }>(claimed) as { wake_at: number }).wake_at
+    } else {
+      wakeAt = Date.now() + ms
+      await guard(() => store.recordEffect(runId, record(call, claimed, { value: { wake_at: wakeAt } })))
+    }
+    await sleepUntil(wakeAt, signal)
+  }
+
+  return { emit, ask, perform, sleep }
+}
+
+/**
+ * What identifies a message effect. `workflow_started` is the runtime's: its workflow and params
+ * identify it, not the description, which a deploy may reword without changing what runs do.
+ */
+function identity(draft: MessageDraft): unknown {
+  if (draft.type === 'workflow_started') return { type: draft.type, name: draft.content.name, params: draft.content.params }
+  return draft
+}
+
+function recordedMessage(claimed: ClaimedEffect): Message {
+  const message = claimed.recorded?.message
+  if (!message) throw new Error(`journal entry #${claimed.position} has lost its message`)
+  return message
+}
+
+/** A recorded outcome, as the live effect gave it: its value, or the same kind of error thrown again. */
+function replayed<T>(claimed: ClaimedEffect): T {
+  const outcome = claimed.recorded?.outcome
+  if (outcome && 'error' in outcome) {
+    const error = new Error(outcome.error.message)
+    error.name = outcome.error.name
+    throw error
+  }
+  return (outcome?.value as T) ?? (undefined as T)
+}
+
+function describeError(error: unknown): { name: string; message: string } {
+  if (error instanceof Error) return { name: error.name, message: error.message }
+  return { name: 'Error', message: String(error) }
+}
+
+/** What the journal can keep is JSON: the live result is handed back in that same form, so replay and live agree. */
+function asJson<T>(value: T, call: EffectCall): T {
+  if (value === undefined) return value
+  try {
+    return JSON.parse(JSON.stringify(value)) as T
+  } catch (error) {
+    throw new TypeError(`${call.summary} returned something JSON cannot hold (${(error as Error).message}); return plain data`)
+  }
+}
+
+/**
+ * What a workflow hands over becomes plain JSON here, as every backend stores it, and must fit
+ * its type's content schema: what JSON cannot carry (a BigInt, a cycle) or what the contract
+ * does not allow (`body: 42` from plain JavaScript) fails the workflow's call instead of
+ * poisoning the run's log, and the log never shares an object the workflow may still change.
+ */
+function checkedDraft<D extends MessageDraft>(draft: D): D {
+  const copy = JSON.parse(JSON.stringify(draft)) as D
+  const checked = CONTENT_SCHEMAS[copy.type].safeParse(copy.content)
+  if (!checked.success) {
+    const where = checked.error.issues.map((issue) => `${['content', ...issue.path.map(String)].join('.')}: ${issue.message}`)
+    throw new TypeError(`invalid ${copy.type} message: ${where.join('; ')}`)
+  }
+  for (const field of ['sender', 'recipient'] as const) {
+    if (copy[field] !== null && typeof copy[field] !== 'string')
+      throw new TypeError(`invalid ${copy.type} message: ${field} must be a string`)
+  }
+  return copy
+}
+
+/** `text_message "Noted: hello"`: the type and the start of its main text. */
+function summarize(draft: MessageDraft): string {
+  const content = draft.content as Record<string, unknown>
+  const text = ['body', 'prompt', 'short', 'function_name', 'name'].map((field) => content[field]).find((v) => typeof v === 'string')
+  if (typeof text !== 'string') return draft.type
+  const flat = text.replace(/\s+/g, ' ')
+  return `${draft.type} ${JSON.stringify(flat.length > 60 ? `${flat.slice(0, 60)}…` : flat)}`
+}
+
+/** The answer a question expiring with `on_timeout: 'default'` gives the workflow. */
+function defaultAnswer(question: Question): Answer {
+  if (question.type === 'text_input') return question.content.default ?? ''
+  const preferred = question.content.default
+  if (question.content.single) return preferred ?? ''
+  return preferred === null ? [] : [preferred]
+}
+
+/** The log's record of an expiry: which question, and what the workflow was given instead of a reply. */
+function expiryDraft(question: Question): MessageDraft {
+  const answer = question.content.on_timeout === 'default' ? defaultAnswer(question) : null
+  return {
+    type: 'system_message',
+    content: {
+      message: { event: 'question_expired', question_id: question.id, on_timeout: question.content.on_timeout, answer },
+    },
+    sender: question.recipient,
+    recipient: question.sender,
+    auto_reply: true,
+  }
+}

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest'
+import { greet } from '../../src/examples/questions.ts'
+import { createApp } from '../../src/http/app.ts'
+import { createMemoryStore } from '../../src/store/memory/memory-store.ts'
+import { call } from '../support/contract.ts'
+import { answer, nextQuestion, readLog, startRun } from '../support/contract-runs.ts'
+
+describe('the memory store, within one process', () => {
+  it('resumes a run whose runtime was stopped when a new one starts over the same store', async () => {
+    const store = createMemoryStore()
+    const first = createApp({ workflows: [greet], store })
+    const run = await startRun(first, 'greet')
+    await answer(first, run.id, (await nextQuestion(first, run.id)).id, 'Ada')
+    const mood = await nextQuestion(first, run.id)
+    await first.runs.stop()
+
+    const second = createApp({ workflows: [greet], store })
+    try {
+      expect(await second.runs.resumeInterruptedRuns()).toEqual({ resumed: 1, failed: 0 })
+      expect((await call(second, 'GET', `/v1/runs/${run.id}`)).body.pending_question?.id).toBe(mood.id)
+      await answer(second, run.id, mood.id, 'good')
+      const log = await readLog(second, run.id)
+      expect(log.map((message) => message.type)).toEqual([
+        'workflow_started',
+        'text_input',
+        'reply',
+        'multiple_choice',
+        'reply',
+        'text_message',
+        'workflow_completed',
+      ])
+      expect((await call(second, 'GET', `/v1/runs/${run.id}`)).body).toMatchObject({ status: 'completed', result: 'greeted Ada' })
+    } finally {
+      await second.close()
+    }
+  })
+})
