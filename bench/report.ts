@@ -34,7 +34,7 @@ export interface BenchResults {
   targets: TargetCheck[]
 }
 
-const PARLEY: readonly TargetName[] = ['parley-memory', 'parley-sqlite']
+const PARLEY: readonly TargetName[] = ['parley-memory', 'parley-sqlite', 'parley-sqlite-nojournal']
 const isParley = (name: TargetName) => PARLEY.includes(name)
 
 /** Median [min–max] of one figure over the windows. */
@@ -336,6 +336,18 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
     ratio(median(rt('parley-sqlite'), rtCost), median(rt('parley-memory'), rtCost)),
     1.5,
     true,
+  )
+  check(
+    'journaling costs SQLite ≤ 10% CPU per round trip (against resume: false)',
+    ratio(median(rt('parley-sqlite'), rtCost), median(rt('parley-sqlite-nojournal'), rtCost)),
+    1.1,
+    true,
+  )
+  check(
+    'journaling costs SQLite ≤ 10% of its round trips/s',
+    ratio(median(rt('parley-sqlite'), rtRate), median(rt('parley-sqlite-nojournal'), rtRate)),
+    0.9,
+    false,
   )
   return checks
 }

@@ -154,7 +154,7 @@ try {
     }
   }
   if (runs('roundtrip')) {
-    const targets: TargetName[] = ['floor', 'parley-memory', 'parley-sqlite']
+    const targets: TargetName[] = ['floor', 'parley-memory', 'parley-sqlite', 'parley-sqlite-nojournal']
     for (const target of targets) {
       log(`round trips: ${target}, ${plan.clients} clients`)
       const outcome = await roundTrips(target, plan.clients, plan.windows, context)

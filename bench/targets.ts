@@ -12,7 +12,7 @@ import type { AdapterName } from './protocol.ts'
 
 /** The servers the bench measures, each started fresh on the server core and stopped after. */
 
-export type TargetName = 'floor' | 'parley-memory' | 'parley-sqlite' | 'mastra' | 'langgraph'
+export type TargetName = 'floor' | 'parley-memory' | 'parley-sqlite' | 'parley-sqlite-nojournal' | 'mastra' | 'langgraph'
 export type PeerName = 'mastra' | 'langgraph'
 
 export const REPO = fileURLToPath(new URL('../', import.meta.url))
@@ -69,10 +69,12 @@ export async function startTarget(name: TargetName, context: TargetContext, clie
       cpu: SERVER_CPU,
       logFile,
     })
-  } else if (name === 'parley-memory' || name === 'parley-sqlite') {
+  } else if (name === 'parley-memory' || name === 'parley-sqlite' || name === 'parley-sqlite-nojournal') {
     const profile = context.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${context.profileDir}`] : []
     const store = name === 'parley-memory' ? ['--store', 'memory'] : ['--store', 'sqlite', '--db', join(context.workDir, `${started}.db`)]
-    const command = ['node', ...profile, 'bin/parley.mjs', 'serve', 'bench/workflows.ts', ...store, '--port', String(port)]
+    // The same workflows with `resume: false`: no journal, the baseline of what journaling costs.
+    const module = name === 'parley-sqlite-nojournal' ? 'bench/workflows-nojournal.ts' : 'bench/workflows.ts'
+    const command = ['node', ...profile, 'bin/parley.mjs', 'serve', module, ...store, '--port', String(port)]
     launched = launch(name, command, { cwd: REPO, env: parleyEnv(), cpu: SERVER_CPU, logFile })
   } else {
     const peer = PEERS[name]

@@ -38,6 +38,28 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/workflows/approval/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a run of approval
+         * @description Asks for an approval with a deadline; when nobody answers in time, the request is rejected
+         *
+         *     The same as `createRun` with `workflow: "approval"`, typed with this workflow's params.
+         */
+        post: operations["createApprovalRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/workflows/calculator/runs": {
         parameters: {
             query?: never;
@@ -549,6 +571,21 @@ export type components = {
             completion_tokens: number;
             total_tokens: number;
         };
+        ApprovalRunRequest: {
+            /** @default {} */
+            params?: {
+                /**
+                 * @description What needs approving
+                 * @default Deploy to production
+                 */
+                request?: string;
+                /**
+                 * @description How long the question waits for an answer
+                 * @default 120
+                 */
+                timeout_seconds?: number;
+            };
+        };
         CalculatorRunRequest: {
             /** @default {} */
             params?: {
@@ -959,6 +996,96 @@ export interface operations {
             };
             /** @description Not found (or not yours) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createApprovalRun: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe creation: the same key and body return the same run instead of starting another */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApprovalRunRequest"];
+            };
+        };
+        responses: {
+            /** @description The run an earlier request with this Idempotency-Key created */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Run"];
+                };
+            };
+            /** @description The run was created and started */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Run"];
+                };
+            };
+            /** @description The body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many active runs for this user */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -69,3 +69,26 @@ export const quiz_loop = defineWorkflow({
     return `${notes.length} note(s): ${notes.join(' | ')}`
   },
 })
+
+export const approval = defineWorkflow({
+  name: 'approval',
+  description: 'Asks for an approval with a deadline; when nobody answers in time, the request is rejected',
+  params: z.object({
+    request: z.string().min(1).max(500).default('Deploy to production').describe('What needs approving'),
+    timeout_seconds: z.int().min(1).max(86_400).default(120).describe('How long the question waits for an answer'),
+  }),
+  async run(ui, params) {
+    const decision = await ui.multipleChoice({
+      prompt: `Approve: ${params.request}?`,
+      choices: ['approve', 'reject'],
+      default: 'reject',
+      timeout_seconds: params.timeout_seconds,
+      on_timeout: 'default', // nobody answered: take the default, reject
+      sender: 'Approvals',
+      recipient: 'User',
+    })
+    const verdict = decision === 'approve' ? 'approved' : 'rejected'
+    await ui.textMessage({ body: `${params.request}: ${verdict}`, sender: 'Approvals', recipient: 'User' })
+    return verdict
+  },
+})

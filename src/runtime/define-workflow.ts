@@ -33,7 +33,10 @@ export interface Workflow<P extends z.ZodType = z.ZodType> {
   readonly name: string
   readonly description: string
   readonly params: P
-  /** Whether a run interrupted by a restart resumes (by replaying its journal); when false it is marked failed. */
+  /**
+   * Whether a run interrupted by a restart resumes (by replaying its journal). When false, runs keep
+   * no journal (one write less per message) and an interrupted one is marked failed.
+   */
   readonly resume: boolean
   run(ui: WorkflowUI, params: z.output<P>, ctx: WorkflowContext): Promise<string>
 }
@@ -48,7 +51,7 @@ const NAME_PATTERN = /^[a-z][a-z0-9_]{0,63}$/
  * every effect already in its journal (messages, questions and answers, LLM calls, tools,
  * `ctx.step`, `ctx.sleep`, `ctx.now`, `ctx.random`) returning its recorded result. So `run` must
  * do the same thing given the same results: anything else that varies goes through `ctx`.
- * `resume: false` opts out (an interrupted run is marked failed instead).
+ * `resume: false` opts out: no journal is kept, and an interrupted run is marked failed instead.
  *
  * @example
  * export const greet = defineWorkflow({

@@ -45,8 +45,14 @@ export class RunJournal {
   readonly #onDivergence: (error: NonDeterminismError) => void
   #next = 1
   #divergence: NonDeterminismError | null = null
+  /**
+   * Whether effects are written down. A workflow with `resume: false` never replays, so its runs
+   * keep no journal: one write less per message, and no result stored per call.
+   */
+  readonly keeps: boolean
 
-  constructor(entries: readonly JournalEntry[], onDivergence: (error: NonDeterminismError) => void) {
+  constructor(entries: readonly JournalEntry[], onDivergence: (error: NonDeterminismError) => void, options: { keeps: boolean }) {
+    this.keeps = options.keeps
     for (const entry of entries) this.#recorded.set(entry.position, entry)
     this.#lastRecorded = entries.reduce((last, entry) => Math.max(last, entry.position), 0)
     this.#onDivergence = onDivergence

@@ -57,14 +57,15 @@ export function createRunEffects({ store, runId, signal, journal }: RunEffectsOp
     if (signal.aborted) throw new RunCancelledError(runId)
     return journal.claim(call)
   }
-  const record = (call: EffectCall, claimed: ClaimedEffect, outcome: EffectOutcome | null): EffectRecord => ({
-    position: claimed.position,
-    kind: call.kind,
-    name: call.name,
-    fingerprint: claimed.fingerprint,
-    summary: call.summary,
-    outcome,
-  })
+  /** The journal entry of an effect, or undefined when this run keeps no journal (`resume: false`). */
+  const record = (call: EffectCall, claimed: ClaimedEffect, outcome: EffectOutcome | null): EffectRecord | undefined =>
+    journal.keeps
+      ? { position: claimed.position, kind: call.kind, name: call.name, fingerprint: claimed.fingerprint, summary: call.summary, outcome }
+      : undefined
+  /** Journals a result (or only adds its usage to the run's, when there is no journal); nothing to write, nothing done. */
+  const recordResult = async (entry: EffectRecord | undefined, usage: Usage | undefined) => {
+    if (entry || usage) await guard(() => store.recordEffect(runId, entry ?? null, usage))
+  }
 
   async function emit(draft: MessageDraft, change?: RunChange): Promise<Message> {
     const checked = checkedDraft(draft)
@@ -115,12 +116,12 @@ export function createRunEffects({ store, runId, signal, journal }: RunEffectsOp
     } catch (error) {
       // Cut off by a cancel or a stop: not an outcome of the effect, which runs again on resume.
       if (signal.aborted || error instanceof RunCancelledError || error instanceof RunFinishedError) throw error
-      await guard(() => store.recordEffect(runId, record(call, claimed, { error: describeError(error) })))
+      await recordResult(record(call, claimed, { error: describeError(error) }), undefined)
       throw error
     }
     const json = asJson(value, call)
     if (signal.aborted) throw new RunCancelledError(runId)
-    await guard(() => store.recordEffect(runId, record(call, claimed, json === undefined ? {} : { value: json }), call.usage?.(json)))
+    await recordResult(record(call, claimed, json === undefined ? {} : { value: json }), call.usage?.(json))
     return json
   }
 
@@ -134,7 +135,7 @@ export function createRunEffects({ store, runId, signal, journal }: RunEffectsOp
       wakeAt = (replayed<{ wake_at: number }>(claimed) as { wake_at: number }).wake_at
     } else {
       wakeAt = Date.now() + ms
-      await guard(() => store.recordEffect(runId, record(call, claimed, { value: { wake_at: wakeAt } })))
+      await recordResult(record(call, claimed, { value: { wake_at: wakeAt } }), undefined)
     }
     await sleepUntil(wakeAt, signal)
   }

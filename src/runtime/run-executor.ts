@@ -38,7 +38,7 @@ export async function executeRun({ store, workflow, run, controller }: Execution
         `Run was ${run.status} when the server restarted; it started before runs were journaled and cannot resume.`,
       )
     }
-    journal = new RunJournal(entries, (divergence) => controller.abort(divergence))
+    journal = new RunJournal(entries, (divergence) => controller.abort(divergence), { keeps: workflow.resume !== false })
     const effects = createRunEffects({ store, runId: run.id, signal, journal })
     const started = runtimeDraft('workflow_started', { name: workflow.name, description: workflow.description, params: run.params })
     await effects.emit(started, { status: 'running' })

@@ -148,8 +148,11 @@ export interface Store {
   listUnfinishedRuns(): Promise<RunRecord[]>
   append(runId: string, draft: MessageDraft, options?: AppendOptions): Promise<Message>
   listMessages(runId: string, afterSeq: number, limit: number): Promise<Message[]>
-  /** Journals an effect that emits no message; `usage` (an LLM call's tokens) is added to the run's in the same transaction. */
-  recordEffect(runId: string, effect: EffectRecord, usage?: Usage): Promise<void>
+  /**
+   * Journals an effect that emits no message (null: a run that keeps no journal); `usage` (an LLM
+   * call's tokens) is added to the run's in the same transaction.
+   */
+  recordEffect(runId: string, effect: EffectRecord | null, usage?: Usage): Promise<void>
   /** The run's journal in position order, each entry with the message it emitted. */
   readJournal(runId: string): Promise<JournalEntry[]>
   getQuestion(runId: string, questionId: string): Promise<QuestionRecord | null>

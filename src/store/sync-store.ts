@@ -130,7 +130,7 @@ export function createSyncStore(backend: SyncBackend): Store & { readonly events
       const run = backend.transaction(() => {
         const current = activeRun(runId)
         const now = monotonicNow()
-        journal(runId, effect, null, now)
+        if (effect) journal(runId, effect, null, now)
         if (!usage) return null
         const next = { ...current, usage: addUsage(current.usage, usage), updated_at: now }
         backend.saveRun(next)

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { greet } from '../../src/examples/questions.ts'
 import { createApp } from '../../src/http/app.ts'
 import { createMemoryStore } from '../../src/store/memory/memory-store.ts'
+import { fragile } from '../support/durable-workflows.ts'
 import { call } from '../support/contract.ts'
 import { answer, nextQuestion, readLog, startRun } from '../support/contract-runs.ts'
 
@@ -32,6 +33,24 @@ describe('the memory store, within one process', () => {
       expect((await call(second, 'GET', `/v1/runs/${run.id}`)).body).toMatchObject({ status: 'completed', result: 'greeted Ada' })
     } finally {
       await second.close()
+    }
+  })
+
+  it('keeps a journal for a run that can resume, and none for a workflow with resume: false', async () => {
+    const store = createMemoryStore()
+    const app = createApp({ workflows: [greet, fragile], store })
+    try {
+      const durable = await startRun(app, 'greet')
+      const ephemeral = await startRun(app, 'fragile')
+      await nextQuestion(app, durable.id)
+      await nextQuestion(app, ephemeral.id)
+      expect((await store.readJournal(durable.id)).map((entry) => [entry.position, entry.kind, entry.name])).toEqual([
+        [1, 'message', 'workflow_started'],
+        [2, 'question', 'text_input'],
+      ])
+      expect(await store.readJournal(ephemeral.id)).toEqual([])
+    } finally {
+      await app.close()
     }
   })
 })
