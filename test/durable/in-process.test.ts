@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest'
 import { greet } from '../../src/examples/questions.ts'
 import { createApp } from '../../src/http/app.ts'
 import { createMemoryStore } from '../../src/store/memory/memory-store.ts'
-import { fragile } from '../support/durable-workflows.ts'
 import { call } from '../support/contract.ts'
 import { answer, nextQuestion, readLog, startRun } from '../support/contract-runs.ts'
+import { fragile } from '../support/durable-workflows.ts'
 
 describe('the memory store, within one process', () => {
   it('resumes a run whose runtime was stopped when a new one starts over the same store', async () => {
