@@ -1,8 +1,9 @@
 import type { Answer, ApiSession, Message, MessagePage, Question, Run, RunStatus } from './api.ts'
-import { describeFailure, isFinished } from './api.ts'
+import { describeFailure, isFinished, isProblem } from './api.ts'
 import { h, shortTime, uid } from './dom.ts'
 import type { MessageViewContext } from './message-views.ts'
 import { renderMessage } from './message-views.ts'
+import { questionExpiryOf } from './question-expiry.ts'
 import type { QuestionWidget, SendOutcome } from './question-widgets.ts'
 import { statusBadge } from './status.ts'
 
@@ -66,7 +67,8 @@ export function openConversation(session: ApiSession, runId: string, hooks: Conv
   resized.observe(log)
   let currentStatus: RunStatus | undefined
   const questions = new Map<string, { message: Question; widget: QuestionWidget }>()
-  const answered = new Set<string>()
+  // Questions that take no more replies: answered, or expired with the log's record of it.
+  const settled = new Set<string>()
 
   const context: MessageViewContext = {
     questionOf: (id) => questions.get(id)?.message,
@@ -102,7 +104,7 @@ export function openConversation(session: ApiSession, runId: string, hooks: Conv
 
   function closeUnanswered(final: RunStatus) {
     for (const [id, { widget }] of questions) {
-      if (!answered.has(id))
+      if (!settled.has(id))
         widget.close(`Not answered: the run ${final === 'completed' ? 'finished' : final === 'failed' ? 'failed' : 'was cancelled'}`)
     }
   }
@@ -139,15 +141,20 @@ export function openConversation(session: ApiSession, runId: string, hooks: Conv
       questions.set(message.id, { message, widget: view.widget })
     }
     if (message.type === 'reply') {
-      answered.add(message.content.question_id)
+      settled.add(message.content.question_id)
       questions.get(message.content.question_id)?.widget.lock(message.content.answer)
+    }
+    const expiry = questionExpiryOf(message)
+    if (expiry) {
+      settled.add(expiry.question_id)
+      questions.get(expiry.question_id)?.widget.expire(expiry)
     }
   }
 
   /** The question the run waits on, if it is in the log and not yet answered. */
   function pendingQuestion(): QuestionWidget | undefined {
     if (currentStatus === undefined || isFinished(currentStatus)) return undefined
-    const open = [...questions].filter(([id]) => !answered.has(id))
+    const open = [...questions].filter(([id]) => !settled.has(id))
     return open.at(-1)?.[1].widget
   }
 
@@ -219,6 +226,9 @@ async function sendAnswer(session: ApiSession, runId: string, question: Question
   try {
     const { data, error, response } = await session.client.reply(runId, question.id, answer)
     if (data) return { ok: true }
+    // The server's detail names the id and the instant; the reader only needs to know it was too late.
+    if (isProblem(error) && error.code === 'question_expired')
+      return { ok: false, error: 'Too late: the question expired before this answer arrived', stillPending: false }
     // 409: answered or closed meanwhile (another tab, say): the log will show what happened.
     return { ok: false, error: describeFailure(error, response), stillPending: response.status !== 409 && response.status !== 404 }
   } catch (error) {

@@ -1,5 +1,7 @@
 import type { Answer, Message, MessageOf, Question } from './api.ts'
 import { h, pretty, shortTime, uid } from './dom.ts'
+import type { QuestionExpiry } from './question-expiry.ts'
+import { describeDefault, isMasked, questionExpiryOf } from './question-expiry.ts'
 import type { QuestionWidget, SendOutcome } from './question-widgets.ts'
 import { questionWidget } from './question-widgets.ts'
 
@@ -37,8 +39,11 @@ export function renderMessage(message: Message, context: MessageViewContext): Me
     }
     case 'text_message':
       return { element: item('bubble', head(message, null), h('div', { class: 'msg-body text' }, message.content.body)) }
-    case 'system_message':
+    case 'system_message': {
+      const expiry = questionExpiryOf(message)
+      if (expiry) return { element: item('card expiry', head(message, 'Question expired'), ...expiryBody(expiry, context)) }
       return { element: item('card', head(message, 'System message'), keyValues(message.content.message, 'message')) }
+    }
     case 'suggested_function_call':
       return {
         element: item('card tool', head(message, 'Suggested function call'), call(message.content, 'Arguments', message.content.arguments)),
@@ -164,6 +169,19 @@ function valueView(value: unknown): Node | string {
   if (value === null || typeof value !== 'object') return String(value)
   const compact = JSON.stringify(value)
   return compact.length <= INLINE_JSON_MAX ? h('code', {}, compact) : h('pre', { class: 'mono' }, pretty(value))
+}
+
+/** Which question ran out of time (when it is in the log) and what the run got instead of a reply. */
+function expiryBody({ question_id, on_timeout, answer }: QuestionExpiry, context: MessageViewContext): HTMLElement[] {
+  const question = context.questionOf(question_id)
+  const outcome =
+    on_timeout === 'error' || answer === null
+      ? 'Nobody answered in time; the run was told so.'
+      : `Nobody answered in time; ${describeDefault(answer, isMasked(question))} was taken.`
+  return [
+    ...(question ? [h('p', { class: 'expired-prompt' }, `“${question.content.prompt}”`)] : []),
+    h('p', { class: 'msg-body expiry-outcome' }, outcome),
+  ]
 }
 
 function replyBody(message: MessageOf<'reply'>, question: Question | undefined): HTMLElement {

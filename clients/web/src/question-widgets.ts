@@ -1,6 +1,9 @@
 import type { Answer, MessageOf, Question } from './api.ts'
 import { unreachable } from './assert.ts'
 import { h, uid } from './dom.ts'
+import { questionCountdown } from './question-deadline.ts'
+import type { QuestionExpiry } from './question-expiry.ts'
+import { describeDefault, isMasked } from './question-expiry.ts'
 
 /** What sending an answer came to: sent (the reply will appear in the log), or refused. */
 export type SendOutcome = { ok: true } | { ok: false; error: string; stillPending: boolean }
@@ -13,10 +16,15 @@ export interface QuestionWidget {
   lock(answer: Answer): void
   /** The question will not be answered any more (the run finished); disables the controls. */
   close(reason: string): void
+  /** The deadline passed without a reply: says what the run took instead, disables the controls for good. */
+  expire(expiry: QuestionExpiry): void
   focus(): void
 }
 
-/** The widget for a question: text input (suggestions, password masking), single choice, or multi-select. */
+/**
+ * The widget for a question: text input (suggestions, password masking), single choice, or
+ * multi-select; with a countdown when the question has a deadline.
+ */
 export function questionWidget(question: Question, promptId: string, send: SendAnswer): QuestionWidget {
   switch (question.type) {
     case 'text_input':
@@ -28,15 +36,25 @@ export function questionWidget(question: Question, promptId: string, send: SendA
   }
 }
 
-/** Shared state of a widget: its controls, a status line, and the one-way trip to locked. */
-function widgetFrame(kind: string) {
+/**
+ * Shared state of a widget: its controls, the countdown and status line that `footer` holds, and
+ * the one-way trips to locked (done) and out of time.
+ */
+function widgetFrame(kind: string, question: Question) {
   const status = h('p', { class: 'answer-status', role: 'status' })
   const form = h('form', { class: `answer answer-${kind}`, novalidate: true })
   let done = false
+  // The browser's clock says the deadline passed; the log's expiry record will settle the question.
+  let timeUp = false
   const controls = () => Array.from(form.querySelectorAll<HTMLInputElement | HTMLButtonElement>('input, button'))
   const setBusy = (busy: boolean) => {
-    for (const control of controls()) control.disabled = busy || done
+    for (const control of controls()) control.disabled = busy || done || timeUp
   }
+  const countdown = questionCountdown(question, () => {
+    if (done) return
+    timeUp = true
+    setBusy(true)
+  })
   const say = (text: string, tone: 'info' | 'error' = 'info') => {
     status.textContent = text
     status.classList.toggle('error', tone === 'error')
@@ -47,26 +65,36 @@ function widgetFrame(kind: string) {
     setBusy(true)
     say('Sending…')
     const outcome = await send(answer)
+    // Settled while the answer was on its way: what the log says stands.
+    if (done) return
     if (outcome.ok) {
-      if (!done) say('Sent')
+      say('Sent')
       return
     }
     say(outcome.error, 'error')
     if (outcome.stillPending) setBusy(false)
   }
-  const finish = (text: string, tone: 'answered' | 'closed') => {
+  const finish = (text: string, tone: 'answered' | 'closed' | 'expired') => {
     done = true
+    countdown?.stop()
     setBusy(true)
     form.classList.add(tone)
     form.setAttribute('aria-disabled', 'true')
     say(text)
   }
-  return { form, status, submit, finish, say, isDone: () => done }
+  const expire = ({ on_timeout, answer }: QuestionExpiry) =>
+    finish(
+      on_timeout === 'error' || answer === null
+        ? 'Expired without an answer'
+        : `Expired — ${describeDefault(answer, isMasked(question))} was taken`,
+      'expired',
+    )
+  return { form, footer: countdown ? [countdown.element, status] : [status], submit, finish, expire, say }
 }
 
 function textWidget(question: MessageOf<'text_input'>, promptId: string, send: SendAnswer): QuestionWidget {
-  const { prompt, suggestions, password } = question.content
-  const frame = widgetFrame('text')
+  const { prompt, suggestions, password, default: preferred } = question.content
+  const frame = widgetFrame('text', question)
   const inputId = uid('answer')
   const input = h('input', {
     id: inputId,
@@ -75,6 +103,8 @@ function textWidget(question: MessageOf<'text_input'>, promptId: string, send: S
     'aria-labelledby': promptId,
     placeholder: password ? 'Hidden as you type' : 'Type your answer',
     enterkeyhint: 'send',
+    // The answer taken at the deadline, offered to start from; a password default is never shown.
+    value: password ? null : preferred,
   })
   const row = h('div', { class: 'answer-row' }, input, h('button', { type: 'submit', class: 'button primary' }, 'Send'))
   const chips =
@@ -87,7 +117,7 @@ function textWidget(question: MessageOf<'text_input'>, promptId: string, send: S
           ),
         )
       : null
-  frame.form.append(row, ...(chips ? [chips] : []), frame.status)
+  frame.form.append(row, ...(chips ? [chips] : []), ...frame.footer)
   frame.form.addEventListener('submit', (event) => {
     event.preventDefault()
     if (input.value.trim() === '') {
@@ -105,13 +135,14 @@ function textWidget(question: MessageOf<'text_input'>, promptId: string, send: S
       frame.finish('Answered', 'answered')
     },
     close: (reason) => frame.finish(reason, 'closed'),
+    expire: frame.expire,
     focus: () => input.focus(),
   }
 }
 
 function singleChoiceWidget(question: MessageOf<'multiple_choice'>, promptId: string, send: SendAnswer): QuestionWidget {
   const { choices, default: preferred } = question.content
-  const frame = widgetFrame('single')
+  const frame = widgetFrame('single', question)
   const buttons = choices.map((choice) =>
     h(
       'button',
@@ -119,7 +150,7 @@ function singleChoiceWidget(question: MessageOf<'multiple_choice'>, promptId: st
       choice,
     ),
   )
-  frame.form.append(h('div', { class: 'choices', role: 'group', 'aria-labelledby': promptId }, ...buttons), frame.status)
+  frame.form.append(h('div', { class: 'choices', role: 'group', 'aria-labelledby': promptId }, ...buttons), ...frame.footer)
   return {
     element: frame.form,
     lock(answer) {
@@ -131,13 +162,14 @@ function singleChoiceWidget(question: MessageOf<'multiple_choice'>, promptId: st
       frame.finish('Answered', 'answered')
     },
     close: (reason) => frame.finish(reason, 'closed'),
+    expire: frame.expire,
     focus: () => (buttons[Math.max(0, preferred === null ? 0 : choices.indexOf(preferred))] ?? buttons[0])?.focus(),
   }
 }
 
 function multiSelectWidget(question: MessageOf<'multiple_choice'>, promptId: string, send: SendAnswer): QuestionWidget {
   const { choices, default: preferred } = question.content
-  const frame = widgetFrame('multi')
+  const frame = widgetFrame('multi', question)
   const boxes = choices.map((choice) => h('input', { type: 'checkbox', value: choice, checked: choice === preferred }))
   frame.form.append(
     h(
@@ -146,7 +178,7 @@ function multiSelectWidget(question: MessageOf<'multiple_choice'>, promptId: str
       ...boxes.map((box, index) => h('label', { class: 'choice' }, box, ` ${choices[index] ?? ''}`)),
     ),
     h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'button primary' }, 'Send')),
-    frame.status,
+    ...frame.footer,
   )
   frame.form.addEventListener('submit', (event) => {
     event.preventDefault()
@@ -163,6 +195,7 @@ function multiSelectWidget(question: MessageOf<'multiple_choice'>, promptId: str
       frame.finish('Answered', 'answered')
     },
     close: (reason) => frame.finish(reason, 'closed'),
+    expire: frame.expire,
     focus: () => boxes[0]?.focus(),
   }
 }
