@@ -12,7 +12,7 @@ export interface RunningServer {
   /** e.g. `http://127.0.0.1:8008` */
   readonly url: string
   readonly port: number
-  /** What happened to the runs a previous server left unfinished: resumed, or failed (workflow gone or `resume: false`). */
+  /** What the worker's first look found: runs left unfinished, resumed, or failed (workflow gone or `resume: false`). */
   readonly interrupted: { resumed: number; failed: number }
   /**
    * Stops gracefully: no new connections, held long-polls answered at once with what they have,
@@ -26,11 +26,12 @@ export interface RunningServer {
 const DRAIN_MS = 3000
 
 /**
- * Listens on HTTP. The runs a previous process left unfinished are resumed first (replaying
- * their journals), so a restart costs a run nothing. Port 0 picks a free port (tests).
+ * Listens on HTTP. This process's worker starts first: the runs a previous process left
+ * unfinished are resumed (replaying their journals), so a restart costs a run nothing. Port 0
+ * picks a free port (tests).
  */
 export async function serve(app: ParleyApp, options: ServeOptions = {}): Promise<RunningServer> {
-  const interrupted = await app.runs.resumeInterruptedRuns()
+  const interrupted = await app.runs.startWorker()
   const hostname = options.hostname ?? '127.0.0.1'
   const server = await new Promise<ReturnType<typeof serveNode>>((resolve, reject) => {
     const started = serveNode({ fetch: app.fetch, port: options.port ?? 8008, hostname }, () => resolve(started))

@@ -8,6 +8,8 @@ import type { Workflow } from '../runtime/define-workflow.ts'
 import { ParleyError } from '../runtime/errors.ts'
 import { createRegistry } from '../runtime/registry.ts'
 import { RunManager } from '../runtime/run-manager.ts'
+import type { WorkerOptions } from '../runtime/worker.ts'
+import { Worker } from '../runtime/worker.ts'
 import { createMemoryStore } from '../store/memory/memory-store.ts'
 import type { Store } from '../store/store.ts'
 import type { AppEnv } from './app-env.ts'
@@ -43,6 +45,11 @@ export interface CreateAppOptions {
   corsOrigins?: string[]
   /** Serves the page at `/` (the web UI); a page linking to the docs when omitted. */
   mountUI?: (app: OpenAPIHono<AppEnv>) => void
+  /**
+   * This process executes runs (the default: its own, and any a shared store has ready), with
+   * these settings; `false` for an API-only process, when workers elsewhere share the store.
+   */
+  worker?: false | Omit<WorkerOptions, 'store' | 'registry'>
 }
 
 export interface ParleyApp {
@@ -54,7 +61,7 @@ export interface ParleyApp {
   request: OpenAPIHono<AppEnv>['request']
   /** The OpenAPI 3.1 document of this app (its workflows included). */
   openapi(): ReturnType<OpenAPIHono['getOpenAPI31Document']>
-  /** Stops executing runs and closes the store. */
+  /** Parks the runs executing here (they resume elsewhere or on the next start) and closes the store. */
   close(): Promise<void>
 }
 
@@ -65,10 +72,12 @@ const DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 export function createApp(options: CreateAppOptions): ParleyApp {
   const store = options.store ?? createMemoryStore()
   const registry = createRegistry(options.workflows)
+  const worker = options.worker === false ? null : new Worker({ ...options.worker, store, registry })
   const runs = new RunManager({
     registry,
     store,
     maxActiveRunsPerUser: options.limits?.maxActiveRunsPerUser ?? DEFAULT_MAX_ACTIVE_RUNS,
+    worker,
   })
   const maxBodyBytes = options.limits?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
 

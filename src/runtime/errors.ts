@@ -52,3 +52,11 @@ export class QuestionExpiredError extends Error {
     this.name = 'QuestionExpiredError'
   }
 }
+
+/** The abort reason of a run parked by its worker (waiting too long, or memory): it resumes when it is ready again. */
+export class RunParkedError extends Error {
+  constructor(readonly runId: string) {
+    super(`run ${runId} was parked; a worker resumes it when it is ready again`)
+    this.name = 'RunParkedError'
+  }
+}

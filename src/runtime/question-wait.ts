@@ -1,5 +1,5 @@
 import type { Answer, MessageDraft, Question } from '../schemas/messages.ts'
-import type { Store } from '../store/store.ts'
+import type { Lease, Store } from '../store/store.ts'
 import { RunCancelledError } from './errors.ts'
 import { setTimerAt } from './timers.ts'
 
@@ -11,13 +11,18 @@ export type QuestionOutcome = { kind: 'answered'; answer: Answer } | { kind: 'ex
  * records at `expires_at` with `expiryDraft` (at once if the deadline passed while the server was
  * down). A cancelled question, or `signal` firing, rejects.
  */
-export function waitForAnswer(
-  store: Store,
-  runId: string,
-  question: Question,
-  signal: AbortSignal,
-  expiryDraft: MessageDraft,
-): Promise<QuestionOutcome> {
+export interface AnswerWait {
+  store: Store
+  runId: string
+  question: Question
+  signal: AbortSignal
+  /** The log's record of the expiry, appended when the deadline comes. */
+  expiryDraft: MessageDraft
+  /** The executing worker's lease: the expiry is its write. */
+  lease: Lease | undefined
+}
+
+export function waitForAnswer({ store, runId, question, signal, expiryDraft, lease }: AnswerWait): Promise<QuestionOutcome> {
   if (signal.aborted) return Promise.reject(signal.reason instanceof Error ? signal.reason : new RunCancelledError(runId))
   return new Promise<QuestionOutcome>((resolve, reject) => {
     let done = false
@@ -44,7 +49,7 @@ export function waitForAnswer(
     const expire = async () => {
       if (done) return
       try {
-        const outcome = await store.expireQuestion(runId, question.id, expiryDraft)
+        const outcome = await store.expireQuestion(runId, question.id, expiryDraft, { lease })
         if (outcome.kind === 'expired') return finish({ kind: 'expired' })
         if (outcome.kind === 'answered') return finish({ kind: 'answered', answer: outcome.answer })
         await check()

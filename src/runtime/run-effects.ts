@@ -1,7 +1,7 @@
 import type { Answer, Message, MessageDraft, Question } from '../schemas/messages.ts'
 import { CONTENT_SCHEMAS, isQuestion } from '../schemas/messages.ts'
 import type { Usage } from '../schemas/runs.ts'
-import type { EffectOutcome, EffectRecord, RunChange, Store } from '../store/store.ts'
+import type { EffectOutcome, EffectRecord, Lease, RunChange, Store } from '../store/store.ts'
 import { RunFinishedError } from '../store/store.ts'
 import { QuestionExpiredError, RunCancelledError } from './errors.ts'
 import { yieldIfBusy } from './fair-share.ts'
@@ -34,14 +34,24 @@ export interface RunEffects {
   sleep(ms: number): Promise<void>
 }
 
+/** What a worker learns of the run it executes: when it waits (a question, a sleep) and when it is busy again. */
+export interface RunMonitor {
+  /** The run waits for a reply (`until`: the question's deadline, if any) or a timer (`until`: its end). */
+  waiting(kind: 'question' | 'sleep', until: number | null): void
+  active(): void
+}
+
 export interface RunEffectsOptions {
   store: Store
   runId: string
   signal: AbortSignal
   journal: RunJournal
+  /** The executing worker's lease, carried by every write (a fencing token). */
+  lease: Lease | undefined
+  monitor?: RunMonitor | undefined
 }
 
-export function createRunEffects({ store, runId, signal, journal }: RunEffectsOptions): RunEffects {
+export function createRunEffects({ store, runId, signal, journal, lease, monitor }: RunEffectsOptions): RunEffects {
   /** Writes of a run that has ended (cancelled, or stopped by shutdown) surface as its cancellation. */
   const guard = async <T>(work: () => Promise<T>): Promise<T> => {
     if (signal.aborted) throw new RunCancelledError(runId)
@@ -64,7 +74,7 @@ export function createRunEffects({ store, runId, signal, journal }: RunEffectsOp
       : undefined
   /** Journals a result (or only adds its usage to the run's, when there is no journal); nothing to write, nothing done. */
   const recordResult = async (entry: EffectRecord | undefined, usage: Usage | undefined) => {
-    if (entry || usage) await guard(() => store.recordEffect(runId, entry ?? null, usage))
+    if (entry || usage) await guard(() => store.recordEffect(runId, { effect: entry ?? null, usage, lease }))
   }
 
   async function emit(draft: MessageDraft, change?: RunChange): Promise<Message> {
@@ -73,7 +83,7 @@ export function createRunEffects({ store, runId, signal, journal }: RunEffectsOp
     const claimed = claim(call)
     await yieldIfBusy()
     if (claimed.recorded) return recordedMessage(claimed)
-    return guard(() => store.append(runId, checked, { change, effect: record(call, claimed, null) }))
+    return guard(() => store.append(runId, checked, { change, effect: record(call, claimed, null), lease }))
   }
 
   async function ask(draft: QuestionDraft, timeoutSeconds: number | null): Promise<Answer> {
@@ -96,11 +106,15 @@ export function createRunEffects({ store, runId, signal, journal }: RunEffectsOp
       // The deadline is fixed once, when the question is first asked, and kept in its message.
       const expiresAt = timeoutSeconds === null ? null : new Date(Date.now() + timeoutSeconds * 1000).toISOString()
       const asked = { ...checked, content: { ...checked.content, expires_at: expiresAt } } as QuestionDraft
-      const message = await guard(() => store.append(runId, asked, { effect: record(call, claimed, null) }))
+      const message = await guard(() => store.append(runId, asked, { effect: record(call, claimed, null), lease }))
       if (!isQuestion(message)) throw new Error('the store returned a non-question for a question')
       question = message
     }
-    const outcome = await waitForAnswer(store, runId, question, signal, expiryDraft(question))
+    const expiresAt = question.content.expires_at
+    monitor?.waiting('question', expiresAt ? Date.parse(expiresAt) : null)
+    const outcome = await waitForAnswer({ store, runId, question, signal, expiryDraft: expiryDraft(question), lease }).finally(() =>
+      monitor?.active(),
+    )
     if (outcome.kind === 'answered') return outcome.answer
     if (question.content.on_timeout === 'default') return defaultAnswer(question)
     throw new QuestionExpiredError(question.id, question.content.expires_at ?? '')
@@ -137,7 +151,8 @@ export function createRunEffects({ store, runId, signal, journal }: RunEffectsOp
       wakeAt = Date.now() + ms
       await recordResult(record(call, claimed, { value: { wake_at: wakeAt } }), undefined)
     }
-    await sleepUntil(wakeAt, signal)
+    monitor?.waiting('sleep', wakeAt)
+    await sleepUntil(wakeAt, signal).finally(() => monitor?.active())
   }
 
   return { emit, ask, perform, sleep }

@@ -1,11 +1,11 @@
 import { createWorkflowLlm } from '../agents/workflow-llm.ts'
-import type { RunRecord, Store } from '../store/store.ts'
-import { JournalConflictError, RunFinishedError } from '../store/store.ts'
+import type { Lease, RunRecord, Store } from '../store/store.ts'
+import { JournalConflictError, LeaseLostError, RunFinishedError } from '../store/store.ts'
 import type { Workflow, WorkflowContext } from './define-workflow.ts'
 import { RunCancelledError } from './errors.ts'
 import { RunJournal } from './journal.ts'
 import { completedDrafts, describeCauses, describeThrown, failureChange, failureDrafts, runtimeDraft } from './run-drafts.ts'
-import type { RunEffects } from './run-effects.ts'
+import type { RunEffects, RunMonitor } from './run-effects.ts'
 import { createRunEffects } from './run-effects.ts'
 import { runInScope } from './run-scope.ts'
 import { createWorkflowUI } from './workflow-ui.ts'
@@ -14,8 +14,11 @@ export interface Execution {
   store: Store
   workflow: Workflow
   run: RunRecord
-  /** Aborted by a cancel (the run is settled by `cancel`) or a shutdown (the run is parked and resumes later). */
+  /** The executing worker's lease on the run; every write carries it. */
+  lease: Lease | undefined
+  /** Aborted by a cancel (the run is settled by `cancel`), a shutdown or parking (the run resumes later). */
   controller: AbortController
+  monitor?: RunMonitor | undefined
 }
 
 /**
@@ -24,22 +27,22 @@ export interface Execution {
  * the run, or fails it with an `error` message — never the server. A cancelled or parked run is
  * left as it is: cancel has settled it, and a parked one resumes on the next start.
  */
-export async function executeRun({ store, workflow, run, controller }: Execution): Promise<void> {
+export async function executeRun({ store, workflow, run, lease, controller, monitor }: Execution): Promise<void> {
   const { signal } = controller
+  const fail = async (short: string, long: string | null) => {
+    const finish = { drafts: failureDrafts(short, long), change: failureChange(short, long), questionStatus: 'expired' as const, lease }
+    await store.finishRun(run.id, finish).catch(() => undefined)
+  }
   let journal: RunJournal | undefined
   try {
     const entries = await store.readJournal(run.id)
     if (entries.length === 0 && run.last_seq > 0) {
       // Messages with no journal: a run started by a Parley that kept none. Replaying would repeat them.
-      return await fail(
-        store,
-        run,
-        'The server stopped while this run was in flight',
-        `Run was ${run.status} when the server restarted; it started before runs were journaled and cannot resume.`,
-      )
+      const long = `Run was ${run.status} when the server restarted; it started before runs were journaled and cannot resume.`
+      return await fail(INTERRUPTED, long)
     }
     journal = new RunJournal(entries, (divergence) => controller.abort(divergence), { keeps: workflow.resume !== false })
-    const effects = createRunEffects({ store, runId: run.id, signal, journal })
+    const effects = createRunEffects({ store, runId: run.id, signal, journal, lease, monitor })
     const started = runtimeDraft('workflow_started', { name: workflow.name, description: workflow.description, params: run.params })
     await effects.emit(started, { status: 'running' })
     const base = { runId: run.id, userId: run.user_id, signal }
@@ -47,30 +50,29 @@ export async function executeRun({ store, workflow, run, controller }: Execution
     const ctx = workflowContext(base, effects)
     const returned: unknown = await runInScope({ ...base, ui, perform: effects.perform }, () => workflow.run(ui, run.params, ctx))
     journal.checkComplete()
-    // Stopped by a shutdown (or cancelled) while finishing: whatever it returned, it did not complete here.
+    // Stopped (shutdown, parking) or cancelled while finishing: whatever it returned, it did not complete here.
     if (signal.aborted) return
     const result = typeof returned === 'string' ? returned : returned === undefined ? '' : JSON.stringify(returned)
-    await store.finishRun(
-      run.id,
-      completedDrafts(result),
-      { status: 'completed', result, finished_at: new Date().toISOString() },
-      'expired',
-    )
+    const change = { status: 'completed' as const, result, finished_at: new Date().toISOString() }
+    await store.finishRun(run.id, { drafts: completedDrafts(result), change, questionStatus: 'expired', lease })
   } catch (error) {
     const divergence = journal?.divergence
-    if (divergence) return await fail(store, run, divergence.message, divergence.detail)
-    // Cancelled: settled by `cancel`. Parked by a shutdown: resumes on the next start.
+    if (divergence) return await fail(divergence.message, divergence.detail)
+    // Cancelled: settled by `cancel`. Parked or stopped: resumes when a worker claims it again.
     if (signal.aborted || error instanceof RunFinishedError || error instanceof RunCancelledError) return
-    if (error instanceof JournalConflictError) {
-      console.error(`parley: run ${run.id} is being executed elsewhere; this execution stops`)
+    if (error instanceof JournalConflictError || error instanceof LeaseLostError) {
+      console.error(`parley: run ${run.id} is executed by another worker now; this execution stops`)
       return
     }
     // The stack stays in the server's log: it names the server's files, which clients need not see.
     console.error(`parley: run ${run.id} (${workflow.name}) failed:`, error)
     const short = error instanceof Error ? `${error.name}: ${error.message}` : describeThrown(error)
-    await fail(store, run, short, describeCauses(error))
+    await fail(short, describeCauses(error))
   }
 }
+
+/** The `short` of a run failed because it was interrupted and cannot resume. */
+export const INTERRUPTED = 'The server stopped while this run was in flight'
 
 function workflowContext(base: Pick<WorkflowContext, 'runId' | 'userId' | 'signal'>, effects: RunEffects): WorkflowContext {
   const { perform } = effects
@@ -85,8 +87,4 @@ function workflowContext(base: Pick<WorkflowContext, 'runId' | 'userId' | 'signa
     now: () => perform({ kind: 'now', name: 'now', args: null, summary: 'ctx.now()' }, () => Date.now()),
     random: () => perform({ kind: 'random', name: 'random', args: null, summary: 'ctx.random()' }, () => Math.random()),
   }
-}
-
-async function fail(store: Store, run: RunRecord, short: string, long: string | null): Promise<void> {
-  await store.finishRun(run.id, failureDrafts(short, long), failureChange(short, long), 'expired').catch(() => undefined)
 }

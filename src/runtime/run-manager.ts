@@ -6,16 +6,18 @@ import { isFinished } from '../schemas/runs.ts'
 import type { RunRecord, Store } from '../store/store.ts'
 import { answerProblem } from './answers.ts'
 import type { Workflow } from './define-workflow.ts'
-import { ParleyError, RunCancelledError, ServerStoppingError } from './errors.ts'
+import { ParleyError, ServerStoppingError } from './errors.ts'
 import type { WorkflowRegistry } from './registry.ts'
-import { cancelledDrafts, failureChange, failureDrafts } from './run-drafts.ts'
-import { executeRun } from './run-executor.ts'
+import { cancelledDrafts } from './run-drafts.ts'
+import type { FirstClaim, Worker } from './worker.ts'
 
 export interface RunManagerOptions {
   registry: WorkflowRegistry
   store: Store
   /** Active (not finished) runs one user may have at once. */
   maxActiveRunsPerUser: number
+  /** This process's worker, which executes the runs started here; null in an API-only process (runs go to workers through the store). */
+  worker: Worker | null
 }
 
 export interface StartRun {
@@ -26,13 +28,12 @@ export interface StartRun {
 }
 
 /**
- * Starts, executes, answers and cancels runs. Every effect a workflow has goes through the
- * store (the run's log), never around it, so the log alone tells what happened.
+ * What the API asks of runs: start, read, answer, cancel. Runs are executed by workers — this
+ * process's own (handed each run it starts), or any other sharing the store — and every effect
+ * a workflow has goes through the store, so the log alone tells what happened.
  */
 export class RunManager {
   readonly #options: RunManagerOptions
-  /** Runs executing in this process, by id: how cancel reaches their AbortSignal. */
-  readonly #executing = new Map<string, { controller: AbortController; done: Promise<void> }>()
   readonly #stopping = new AbortController()
   /** Long-polls held open in this process now (the long-poll keeps the count). */
   readonly polls = { held: 0 }
@@ -60,6 +61,9 @@ export class RunManager {
     const workflow = this.workflowOrThrow(request.workflow)
     const params = parseParams(workflow, request.params)
     const requestHash = request.idempotencyKey === undefined ? null : fingerprint(request.workflow, request.params)
+    const worker = this.#options.worker
+    // Executed where it is created when this process has room for it: no claim, no wait.
+    const local = worker?.accepting && !this.#stopping.signal.aborted ? worker : null
     const outcome = await this.#options.store.createRun({
       user_id: request.userId,
       workflow: workflow.name,
@@ -67,10 +71,11 @@ export class RunManager {
       idempotency_key: request.idempotencyKey ?? null,
       request_hash: requestHash,
       max_active_runs: this.#options.maxActiveRunsPerUser,
+      lease: local ? { owner: local.id, ms: local.leaseMs } : undefined,
     })
     switch (outcome.kind) {
       case 'created':
-        this.#execute(workflow, outcome.run)
+        if (local && outcome.lease) local.adopt(outcome.run, outcome.lease)
         return { run: outcome.run, created: true }
       case 'existing':
         if (outcome.run.request_hash !== requestHash) {
@@ -101,17 +106,16 @@ export class RunManager {
   async cancel(userId: string, runId: string): Promise<RunRecord> {
     const run = await this.getOwnedRun(userId, runId)
     if (isFinished(run.status)) throw new ParleyError('run_not_active', `Run "${runId}" has already finished (${run.status})`)
-    const cancelled = await this.#options.store.finishRun(
-      runId,
-      cancelledDrafts(),
-      { status: 'cancelled', finished_at: new Date().toISOString() },
-      'cancelled',
-    )
+    // Takes effect at once in the store; the worker executing the run (in any process) hears of it and stops it.
+    const cancelled = await this.#options.store.finishRun(runId, {
+      drafts: cancelledDrafts(),
+      change: { status: 'cancelled', finished_at: new Date().toISOString() },
+      questionStatus: 'cancelled',
+    })
     if (!cancelled) {
       const latest = await this.getOwnedRun(userId, runId)
       throw new ParleyError('run_not_active', `Run "${runId}" has already finished (${latest.status})`)
     }
-    this.#executing.get(runId)?.controller.abort(new RunCancelledError(runId))
     return cancelled
   }
 
@@ -144,28 +148,12 @@ export class RunManager {
   }
 
   /**
-   * Resumes the runs a previous server left unfinished (a restart, a crash, a deploy): each is
-   * executed again from the top, replaying its journal, and carries on where it stopped — a run
-   * waiting for a person waits on the same question. A run whose workflow is gone, or opted out
-   * with `resume: false`, is marked failed with an `error` message saying why.
+   * Starts this process's worker: it resumes the runs a previous server left unfinished (a
+   * restart, a crash, a deploy) by replaying their journals, and from then on claims the runs
+   * nobody executes. Reports what the first look found; an API-only process has nothing to start.
    */
-  async resumeInterruptedRuns(): Promise<{ resumed: number; failed: number }> {
-    const store = this.#options.store
-    const counts = { resumed: 0, failed: 0 }
-    for (const run of await store.listUnfinishedRuns()) {
-      if (this.#executing.has(run.id)) continue
-      const workflow = this.#options.registry.get(run.workflow)
-      if (workflow && workflow.resume !== false) {
-        this.#execute(workflow, run)
-        counts.resumed++
-        continue
-      }
-      const why = workflow ? 'its workflow does not resume (resume: false)' : `this server has no workflow named "${run.workflow}"`
-      const short = 'The server stopped while this run was in flight'
-      const long = `Run was ${run.status} when the server restarted; ${why}, so it has been marked failed.`
-      if (await store.finishRun(run.id, failureDrafts(short, long), failureChange(short, long), 'expired')) counts.failed++
-    }
-    return counts
+  async startWorker(): Promise<FirstClaim> {
+    return (await this.#options.worker?.start()) ?? { resumed: 0, failed: 0 }
   }
 
   /** Fires when the server begins to stop: held long-polls answer at once, new ones do not wait. */
@@ -174,29 +162,17 @@ export class RunManager {
   }
 
   /**
-   * Parks what executes here: each run is stopped where it is (nothing more is written for it)
-   * and resumes on the next start. Waits up to `graceMs` for the workflows to unwind; one that
-   * ignores its signal is left behind, its writes refused.
+   * Stops: held long-polls are answered, and this process's worker parks its runs (each stopped
+   * where it is, its lease released, so it resumes at once elsewhere or on the next start).
    */
   async stop(graceMs = 5000): Promise<void> {
     if (!this.#stopping.signal.aborted) this.#stopping.abort(new ServerStoppingError())
-    for (const { controller } of this.#executing.values()) controller.abort(new ServerStoppingError())
-    const unwound = Promise.allSettled([...this.#executing.values()].map((entry) => entry.done))
-    let timer: NodeJS.Timeout | undefined
-    await Promise.race([unwound, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))])
-    clearTimeout(timer)
+    await this.#options.worker?.stop(graceMs)
   }
 
   /** How many runs execute in this process right now. */
   get executingCount(): number {
-    return this.#executing.size
-  }
-
-  #execute(workflow: Workflow, run: RunRecord): void {
-    const controller = new AbortController()
-    if (this.#stopping.signal.aborted) return // a create racing the shutdown: the next start resumes it
-    const done = executeRun({ store: this.#options.store, workflow, run, controller }).finally(() => this.#executing.delete(run.id))
-    this.#executing.set(run.id, { controller, done })
+    return this.#options.worker?.executingCount ?? 0
   }
 }
 

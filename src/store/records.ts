@@ -86,3 +86,15 @@ export function hasExpired(question: Question, nowMs: number): boolean {
   const expiresAt = question.content.expires_at
   return typeof expiresAt === 'string' && Date.parse(expiresAt) <= nowMs
 }
+
+/**
+ * When a run given up by its worker is ready again: waiting for a reply, at its question's
+ * deadline (null — never by itself — without one); otherwise at `wakeAt` (a sleep's end) or now.
+ */
+export function readyAfterRelease(run: RunRecord, wakeAt: number | null, nowMs: number): number | null {
+  if (run.status === 'awaiting_input') {
+    const expiresAt = run.pending_question?.content.expires_at
+    return typeof expiresAt === 'string' ? Date.parse(expiresAt) : null
+  }
+  return wakeAt ?? nowMs
+}

@@ -34,3 +34,30 @@ export class RunEvents {
     return count
   }
 }
+
+/**
+ * Store-wide signals, for workers rather than pollers: a run may have become ready to claim, a
+ * run has finished. A backend shared by several processes forwards them between processes.
+ */
+export class StoreSignals {
+  readonly #runnable = new Set<() => void>()
+  readonly #finished = new Set<(runId: string) => void>()
+
+  onRunnable(listener: () => void): () => void {
+    this.#runnable.add(listener)
+    return () => void this.#runnable.delete(listener)
+  }
+
+  onFinished(listener: (runId: string) => void): () => void {
+    this.#finished.add(listener)
+    return () => void this.#finished.delete(listener)
+  }
+
+  runnable(): void {
+    for (const listener of [...this.#runnable]) listener()
+  }
+
+  finished(runId: string): void {
+    for (const listener of [...this.#finished]) listener(runId)
+  }
+}

@@ -29,6 +29,35 @@ export interface NewRun {
   request_hash: string | null
   /** Refuse (`limit_reached`) when the user already has this many unfinished runs. */
   max_active_runs: number
+  /** Claim the new run for this worker as it is created (a server that executes what it starts). */
+  lease?: LeaseRequest | undefined
+}
+
+/**
+ * The right to execute a run. A worker claims a run (its `token` goes up by one on every claim)
+ * and keeps renewing the lease; a worker that lost it — its lease lapsed and another worker
+ * claimed the run — is refused every write it makes with the old token (LeaseLostError): the
+ * token is a fencing token.
+ */
+export interface Lease {
+  runId: string
+  token: number
+}
+
+export interface LeaseRequest {
+  owner: string
+  /** How long the lease lasts unless renewed. */
+  ms: number
+}
+
+export interface ClaimedRun {
+  run: RunRecord
+  lease: Lease
+}
+
+/** What a worker's writes carry: its lease on the run, checked in the write's transaction. */
+export interface Fenced {
+  lease?: Lease | undefined
 }
 
 /** Fields of a run that change as it goes; the store sets `updated_at` itself. */
@@ -107,14 +136,44 @@ export class JournalConflictError extends Error {
   }
 }
 
-export interface AppendOptions {
+export interface AppendOptions extends Fenced {
   change?: RunChange | undefined
   /** The journal entry of the effect that emits this message, written in the same transaction. */
   effect?: EffectRecord | undefined
 }
 
+export interface EffectWrite extends Fenced {
+  /** The journal entry; null for a run that keeps no journal (then only `usage` is written). */
+  effect: EffectRecord | null
+  /** An LLM call's tokens, added to the run's usage in the same transaction. */
+  usage?: Usage | undefined
+}
+
+export interface FinishRun extends Fenced {
+  /** Appended in order, after the pending question (if any) became `questionStatus`. */
+  drafts: MessageDraft[]
+  change: RunChange
+  questionStatus: QuestionStatus
+}
+
+/** Thrown at a write whose lease is no longer the run's: another worker executes it now. */
+export class LeaseLostError extends Error {
+  constructor(readonly runId: string) {
+    super(`the lease on run ${runId} was lost; another worker executes it`)
+    this.name = 'LeaseLostError'
+  }
+}
+
+/** Thrown when the backend cannot be reached (the database is down); the HTTP layer answers 503. */
+export class StoreUnavailableError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'StoreUnavailableError'
+  }
+}
+
 export type CreateRunOutcome =
-  | { kind: 'created'; run: RunRecord }
+  | { kind: 'created'; run: RunRecord; lease: Lease | null }
   | { kind: 'existing'; run: RunRecord }
   | { kind: 'limit_reached'; active: number }
 
@@ -136,7 +195,11 @@ export class RunFinishedError extends Error {
  *   shares the backend — the long-poll and the runtime's waits rest on it;
  * - the journal keeps each effect of an unfinished run once (a taken position is a
  *   JournalConflictError), written atomically with the message the effect emits, and is dropped
- *   when the run finishes.
+ *   when the run finishes;
+ * - a run is executed by the worker holding its lease: `claimRuns` hands each ready run to one
+ *   worker only, and a write carrying a lease that is no longer the run's is refused
+ *   (LeaseLostError). A run is ready when it is unfinished, no live lease holds it, and it is not
+ *   parked waiting for a reply (a reply, a question's deadline or a sleep's end makes it ready).
  */
 export interface Store {
   readonly kind: string
@@ -144,30 +207,39 @@ export interface Store {
   getRun(runId: string): Promise<RunRecord | null>
   listRuns(query: RunQuery): Promise<RunRecord[]>
   countActiveRuns(userId: string): Promise<number>
-  /** Runs not finished, oldest first: what a restarted server resumes. */
-  listUnfinishedRuns(): Promise<RunRecord[]>
   append(runId: string, draft: MessageDraft, options?: AppendOptions): Promise<Message>
   listMessages(runId: string, afterSeq: number, limit: number): Promise<Message[]>
-  /**
-   * Journals an effect that emits no message (null: a run that keeps no journal); `usage` (an LLM
-   * call's tokens) is added to the run's in the same transaction.
-   */
-  recordEffect(runId: string, effect: EffectRecord | null, usage?: Usage): Promise<void>
+  /** Journals an effect that emits no message, with the usage it adds to the run's. */
+  recordEffect(runId: string, write: EffectWrite): Promise<void>
   /** The run's journal in position order, each entry with the message it emitted. */
   readJournal(runId: string): Promise<JournalEntry[]>
   getQuestion(runId: string, questionId: string): Promise<QuestionRecord | null>
   /**
    * Records a reply, unless the question is no longer pending — or its `expires_at` has passed,
-   * which counts as expired even before `expireQuestion` has run.
+   * which counts as expired even before `expireQuestion` has run. A run no worker holds is ready again.
    */
   answerQuestion(runId: string, questionId: string, answer: Answer, replyFrom: string | null): Promise<AnswerOutcome>
   /** Expires a pending question: `draft` is appended, the run is `running` again, all at once. */
-  expireQuestion(runId: string, questionId: string, draft: MessageDraft): Promise<ExpireOutcome>
+  expireQuestion(runId: string, questionId: string, draft: MessageDraft, fence?: Fenced): Promise<ExpireOutcome>
   /**
-   * Finish an active run: its pending question becomes `questionStatus`, `drafts` are appended
-   * in order and `change` applied, all at once. Returns null when the run had already finished.
+   * Finish an active run: its pending question takes the given status, the drafts are appended
+   * in order and the change applied, all at once; its lease ends. Null when it had already finished.
    */
-  finishRun(runId: string, drafts: MessageDraft[], change: RunChange, questionStatus: QuestionStatus): Promise<RunRecord | null>
+  finishRun(runId: string, finish: FinishRun): Promise<RunRecord | null>
+  /** Claims up to `limit` ready runs for `owner`, oldest first, each with a fresh lease of `leaseMs`. */
+  claimRuns(owner: string, options: { limit: number; leaseMs: number }): Promise<ClaimedRun[]>
+  /** Extends `owner`'s leases by `leaseMs`; returns the ids of the runs whose lease it no longer holds. */
+  renewLeases(owner: string, leases: Lease[], leaseMs: number): Promise<string[]>
+  /**
+   * Gives a run up. Parked (`park: true`), it is ready again when it needs a worker: waiting for a
+   * reply, when the reply comes or its question's deadline does (never by itself, without one);
+   * otherwise at `wakeAt` (a sleep's end) or at once. Not parked, it is ready at once.
+   */
+  releaseLease(lease: Lease, release: { park: boolean; wakeAt: number | null }): Promise<void>
   subscribe(runId: string, listener: () => void): () => void
+  /** Called when a run may have become ready (created unclaimed, answered, released), in any process. */
+  onRunnable(listener: () => void): () => void
+  /** Called with the id of each run that finishes (completed, failed, cancelled), in any process. */
+  onFinished(listener: (runId: string) => void): () => void
   close(): Promise<void>
 }

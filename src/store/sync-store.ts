@@ -1,37 +1,47 @@
 import type { Answer, Message, MessageDraft } from '../schemas/messages.ts'
 import { isQuestion } from '../schemas/messages.ts'
 import { addUsage, isFinished } from '../schemas/runs.ts'
-import { hasExpired, monotonicNow, newMessage, newRunRecord, runAfterAppend, sameAnswer } from './records.ts'
-import { RunEvents } from './run-events.ts'
+import { hasExpired, monotonicNow, newMessage, newRunRecord, readyAfterRelease, runAfterAppend, sameAnswer } from './records.ts'
+import { RunEvents, StoreSignals } from './run-events.ts'
 import type {
   AnswerOutcome,
+  ClaimedRun,
   EffectRecord,
   ExpireOutcome,
+  Fenced,
   JournalEntry,
+  Lease,
   QuestionRecord,
-  QuestionStatus,
   RunChange,
   RunQuery,
   RunRecord,
   Store,
 } from './store.ts'
-import { JournalConflictError, RunFinishedError } from './store.ts'
+import { JournalConflictError, LeaseLostError, RunFinishedError } from './store.ts'
+
+/** Who may execute a run, as a backend keeps it beside the run (not part of the wire record). */
+export interface LeaseRow {
+  owner: string | null
+  /** The fencing token: goes up by one on every claim. */
+  token: number
+  /** From when (epoch ms) the run may be claimed: a live lease's expiry, a wake-up time; null: parked, or finished. */
+  ready_at: number | null
+}
 
 /**
  * The primitives of a backend that runs in this process and can do a synchronous transaction
- * (a Map, an embedded SQLite file). The rules of runs, questions and the log live once, in
- * `createSyncStore`; a backend only stores and loads.
+ * (a Map, an embedded SQLite file). The rules of runs, questions, the log and leases live once,
+ * in `createSyncStore`; a backend only stores and loads.
  */
 export interface SyncBackend {
   readonly kind: string
   transaction<T>(work: () => T): T
-  insertRun(run: RunRecord): void
+  insertRun(run: RunRecord, lease: LeaseRow): void
   saveRun(run: RunRecord): void
   loadRun(runId: string): RunRecord | null
   findRunByIdempotencyKey(userId: string, key: string): RunRecord | null
   queryRuns(query: RunQuery): RunRecord[]
   countActiveRuns(userId: string): number
-  unfinishedRuns(): RunRecord[]
   insertMessage(message: Message): void
   messagesAfter(runId: string, afterSeq: number, limit: number): Message[]
   loadQuestion(questionId: string): (QuestionRecord & { run_id: string }) | null
@@ -40,16 +50,24 @@ export interface SyncBackend {
   insertEffect(runId: string, effect: EffectRecord, seq: number | null, now: string): boolean
   journalOf(runId: string): JournalEntry[]
   deleteJournal(runId: string): void
+  loadLease(runId: string): LeaseRow | null
+  saveLease(runId: string, lease: LeaseRow): void
+  /** Ids of runs whose `ready_at` has come (≤ nowMs), earliest first. */
+  readyRunIds(nowMs: number, limit: number): string[]
   close(): void
 }
 
-export function createSyncStore(backend: SyncBackend): Store & { readonly events: RunEvents } {
-  const events = new RunEvents()
+export type SyncStore = Store & { readonly events: RunEvents }
 
-  function activeRun(runId: string): RunRecord {
+export function createSyncStore(backend: SyncBackend): SyncStore {
+  const events = new RunEvents()
+  const signals = new StoreSignals()
+
+  function activeRun(runId: string, fence?: Fenced): RunRecord {
     const run = backend.loadRun(runId)
     if (!run) throw new Error(`unknown run ${runId}`)
     if (isFinished(run.status)) throw new RunFinishedError(runId)
+    if (fence?.lease && backend.loadLease(runId)?.token !== fence.lease.token) throw new LeaseLostError(runId)
     return run
   }
 
@@ -65,11 +83,19 @@ export function createSyncStore(backend: SyncBackend): Store & { readonly events
     if (!backend.insertEffect(runId, effect, seq, now)) throw new JournalConflictError(runId, effect.position)
   }
 
-  /** The pending question `questionId` of `runId`, or why there is none. */
-  function pendingQuestion(runId: string, questionId: string) {
+  function questionOf(runId: string, questionId: string) {
     const record = backend.loadQuestion(questionId)
-    if (!record || record.run_id !== runId) return { kind: 'not_found' as const }
-    return { kind: 'found' as const, record }
+    return record && record.run_id === runId ? record : null
+  }
+
+  /** A run nobody holds (its lease lapsed, or it was parked) is ready for a worker again. */
+  function readyIfUnheld(runId: string, nowMs: number): boolean {
+    const lease = backend.loadLease(runId)
+    if (!lease) return false
+    const held = lease.owner !== null && lease.ready_at !== null && lease.ready_at > nowMs
+    if (held) return false
+    backend.saveLease(runId, { owner: null, token: lease.token, ready_at: nowMs })
+    return true
   }
 
   function changed<T>(runId: string, value: T): T {
@@ -82,7 +108,7 @@ export function createSyncStore(backend: SyncBackend): Store & { readonly events
     events,
 
     async createRun(input) {
-      return backend.transaction(() => {
+      const outcome = backend.transaction(() => {
         if (input.idempotency_key !== null) {
           const existing = backend.findRunByIdempotencyKey(input.user_id, input.idempotency_key)
           if (existing) return { kind: 'existing' as const, run: existing }
@@ -92,9 +118,16 @@ export function createSyncStore(backend: SyncBackend): Store & { readonly events
         const active = backend.countActiveRuns(input.user_id)
         if (active >= input.max_active_runs) return { kind: 'limit_reached' as const, active }
         const run = newRunRecord(input, monotonicNow())
-        backend.insertRun(run)
-        return { kind: 'created' as const, run }
+        const now = Date.now()
+        const claimed = input.lease
+        backend.insertRun(
+          run,
+          claimed ? { owner: claimed.owner, token: 1, ready_at: now + claimed.ms } : { owner: null, token: 0, ready_at: now },
+        )
+        return { kind: 'created' as const, run, lease: claimed ? { runId: run.id, token: 1 } : null }
       })
+      if (outcome.kind === 'created' && !outcome.lease) signals.runnable()
+      return outcome
     },
 
     async getRun(runId) {
@@ -109,14 +142,10 @@ export function createSyncStore(backend: SyncBackend): Store & { readonly events
       return backend.countActiveRuns(userId)
     },
 
-    async listUnfinishedRuns() {
-      return backend.unfinishedRuns()
-    },
-
     async append(runId, draft, options = {}) {
       const message = backend.transaction(() => {
         const now = monotonicNow()
-        const run = activeRun(runId)
+        const run = activeRun(runId, options)
         // The journal entry first: a taken position must leave nothing written (the memory backend has no rollback).
         if (options.effect) journal(runId, options.effect, run.last_seq + 1, now)
         const result = appendTo(run, draft, options.change, now)
@@ -126,13 +155,13 @@ export function createSyncStore(backend: SyncBackend): Store & { readonly events
       return changed(runId, message)
     },
 
-    async recordEffect(runId, effect, usage) {
+    async recordEffect(runId, write) {
       const run = backend.transaction(() => {
-        const current = activeRun(runId)
+        const current = activeRun(runId, write)
         const now = monotonicNow()
-        if (effect) journal(runId, effect, null, now)
-        if (!usage) return null
-        const next = { ...current, usage: addUsage(current.usage, usage), updated_at: now }
+        if (write.effect) journal(runId, write.effect, null, now)
+        if (!write.usage) return null
+        const next = { ...current, usage: addUsage(current.usage, write.usage), updated_at: now }
         backend.saveRun(next)
         return next
       })
@@ -149,23 +178,23 @@ export function createSyncStore(backend: SyncBackend): Store & { readonly events
     },
 
     async getQuestion(runId, questionId) {
-      const record = backend.loadQuestion(questionId)
-      if (!record || record.run_id !== runId) return null
+      const record = questionOf(runId, questionId)
+      if (!record) return null
       const { run_id: _, ...question } = record
       return question
     },
 
-    async answerQuestion(runId, questionId, answer: Answer, replyFrom): Promise<AnswerOutcome> {
-      const outcome = backend.transaction((): AnswerOutcome => {
-        const found = pendingQuestion(runId, questionId)
-        if (found.kind === 'not_found') return found
-        const { record } = found
+    async answerQuestion(runId, questionId, answer: Answer, replyFrom): Promise<AnswerOutcome & { ready?: boolean }> {
+      const outcome = backend.transaction((): AnswerOutcome & { ready?: boolean } => {
+        const record = questionOf(runId, questionId)
+        if (!record) return { kind: 'not_found' }
         if (record.status === 'answered' && record.reply && sameAnswer(record.answer, answer)) {
           return { kind: 'duplicate', reply: record.reply }
         }
         if (record.status !== 'pending') return { kind: 'not_pending', status: record.status }
         // Past its deadline the question takes no reply, even before the runtime has expired it.
-        if (hasExpired(record.question, Date.now())) return { kind: 'not_pending', status: 'expired' }
+        const nowMs = Date.now()
+        if (hasExpired(record.question, nowMs)) return { kind: 'not_pending', status: 'expired' }
         const draft: MessageDraft = {
           type: 'reply',
           content: { question_id: questionId, answer },
@@ -176,19 +205,20 @@ export function createSyncStore(backend: SyncBackend): Store & { readonly events
         const { message, run } = appendTo(activeRun(runId), draft, { status: 'running' }, monotonicNow())
         backend.saveRun({ ...run, pending_question: null })
         backend.saveQuestion(runId, { question: record.question, status: 'answered', answer, reply: message })
-        return { kind: 'answered', reply: message }
+        return { kind: 'answered', reply: message, ready: readyIfUnheld(runId, nowMs) }
       })
-      return outcome.kind === 'answered' ? changed(runId, outcome) : outcome
+      if (outcome.kind !== 'answered') return outcome
+      if (outcome.ready) signals.runnable()
+      return changed(runId, { kind: outcome.kind, reply: outcome.reply })
     },
 
-    async expireQuestion(runId, questionId, draft): Promise<ExpireOutcome> {
+    async expireQuestion(runId, questionId, draft, fence = {}): Promise<ExpireOutcome> {
       const outcome = backend.transaction((): ExpireOutcome => {
-        const found = pendingQuestion(runId, questionId)
-        if (found.kind === 'not_found') throw new Error(`run ${runId} has no question ${questionId}`)
-        const { record } = found
+        const record = questionOf(runId, questionId)
+        if (!record) throw new Error(`run ${runId} has no question ${questionId}`)
         if (record.status === 'answered' && record.answer !== null) return { kind: 'answered', answer: record.answer }
         if (record.status !== 'pending') return { kind: 'not_pending', status: record.status }
-        const { message, run } = appendTo(activeRun(runId), draft, { status: 'running' }, monotonicNow())
+        const { message, run } = appendTo(activeRun(runId, fence), draft, { status: 'running' }, monotonicNow())
         backend.saveRun({ ...run, pending_question: null })
         backend.saveQuestion(runId, { question: record.question, status: 'expired', answer: null, reply: null })
         return { kind: 'expired', message }
@@ -196,30 +226,79 @@ export function createSyncStore(backend: SyncBackend): Store & { readonly events
       return outcome.kind === 'expired' ? changed(runId, outcome) : outcome
     },
 
-    async finishRun(runId, drafts, change, questionStatus: QuestionStatus) {
+    async finishRun(runId, finish) {
       const finished = backend.transaction(() => {
         const current = backend.loadRun(runId)
         if (!current || isFinished(current.status)) return null
+        if (finish.lease && backend.loadLease(runId)?.token !== finish.lease.token) throw new LeaseLostError(runId)
         const now = monotonicNow()
         const pending = current.pending_question ? backend.loadQuestion(current.pending_question.id) : null
         if (pending) {
           const { run_id: _, ...question } = pending
-          backend.saveQuestion(runId, { ...question, status: questionStatus })
+          backend.saveQuestion(runId, { ...question, status: finish.questionStatus })
         }
         let run = current
-        for (const draft of drafts) run = appendTo(run, draft, undefined, now).run
-        const next: RunRecord = { ...run, ...change, pending_question: null, updated_at: now }
+        for (const draft of finish.drafts) run = appendTo(run, draft, undefined, now).run
+        const next: RunRecord = { ...run, ...finish.change, pending_question: null, updated_at: now }
         backend.saveRun(next)
-        // A finished run is never executed again: its journal has served its purpose.
+        // A finished run is never executed again: its journal has served its purpose, its lease ends.
         backend.deleteJournal(runId)
+        const lease = backend.loadLease(runId)
+        backend.saveLease(runId, { owner: null, token: lease?.token ?? 0, ready_at: null })
         return next
       })
-      return finished ? changed(runId, finished) : null
+      if (!finished) return null
+      signals.finished(runId)
+      return changed(runId, finished)
+    },
+
+    async claimRuns(owner, { limit, leaseMs }) {
+      return backend.transaction(() => {
+        const nowMs = Date.now()
+        const claimed: ClaimedRun[] = []
+        for (const runId of backend.readyRunIds(nowMs, limit)) {
+          const run = backend.loadRun(runId)
+          const lease = backend.loadLease(runId)
+          if (!run || !lease || isFinished(run.status)) continue
+          const token = lease.token + 1
+          backend.saveLease(runId, { owner, token, ready_at: nowMs + leaseMs })
+          claimed.push({ run, lease: { runId, token } })
+        }
+        return claimed
+      })
+    },
+
+    async renewLeases(owner, leases, leaseMs) {
+      return backend.transaction(() => {
+        const readyAt = Date.now() + leaseMs
+        const lost: string[] = []
+        for (const { runId, token } of leases) {
+          const lease = backend.loadLease(runId)
+          if (!lease || lease.token !== token || lease.owner !== owner || lease.ready_at === null) lost.push(runId)
+          else backend.saveLease(runId, { owner, token, ready_at: readyAt })
+        }
+        return lost
+      })
+    },
+
+    async releaseLease({ runId, token }: Lease, release) {
+      const ready = backend.transaction(() => {
+        const lease = backend.loadLease(runId)
+        const run = backend.loadRun(runId)
+        if (!lease || lease.token !== token || !run || isFinished(run.status)) return false
+        const nowMs = Date.now()
+        const readyAt = release.park ? readyAfterRelease(run, release.wakeAt, nowMs) : nowMs
+        backend.saveLease(runId, { owner: null, token, ready_at: readyAt })
+        return readyAt !== null
+      })
+      if (ready) signals.runnable()
     },
 
     subscribe(runId, listener) {
       return events.subscribe(runId, listener)
     },
+    onRunnable: (listener) => signals.onRunnable(listener),
+    onFinished: (listener) => signals.onFinished(listener),
 
     async close() {
       backend.close()

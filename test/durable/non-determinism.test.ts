@@ -77,14 +77,18 @@ function boot(workflow: Workflow): ParleyApp {
   return app
 }
 
-/** Starts `drift` v1 and leaves it waiting for its name, then restarts with `next`; the resumed run as it ends. */
+/**
+ * Starts `drift` v1 and leaves it waiting for its name, restarts with `next`, and answers: the
+ * reply resumes the parked run on the new code.
+ */
 async function resumeWith(next: Workflow) {
   const first = boot(original)
   const run = await startRun(first, 'drift')
-  await nextQuestion(first, run.id)
+  const question = await nextQuestion(first, run.id)
   await first.close()
   const second = boot(next)
-  await second.runs.resumeInterruptedRuns()
+  await second.runs.startWorker()
+  await answer(second, run.id, question.id, 'Ada')
   return { run, second }
 }
 
@@ -92,13 +96,20 @@ describe('a resumed run whose workflow changed', () => {
   it('fails with "non-deterministic workflow", naming the effect and both sides', async () => {
     const { run, second } = await resumeWith(reworded)
     const log = await readLog(second, run.id)
-    expect(log.map((message) => message.type)).toEqual(['workflow_started', 'text_message', 'text_input', 'error', 'workflow_completed'])
+    expect(log.map((message) => message.type)).toEqual([
+      'workflow_started',
+      'text_message',
+      'text_input',
+      'reply',
+      'error',
+      'workflow_completed',
+    ])
     const failed = (await call(second, 'GET', `/v1/runs/${run.id}`)).body
     expect(failed.status).toBe('failed')
     expect(failed.error.short).toBe('non-deterministic workflow: replay diverged from the journal at effect #2')
     expect(failed.error.long).toContain('Effect #2 differs: the journal holds text_message "step one"')
     expect(failed.error.long).toContain('the workflow now asks for text_message "step 1"')
-    expect(log[3].content).toEqual(failed.error)
+    expect(log[4].content).toEqual(failed.error)
   })
 
   it('fails when the workflow returns before the effects its journal holds', async () => {
@@ -120,7 +131,6 @@ describe('a resumed run whose workflow changed', () => {
 
   it('resumes as usual when only the description changed', async () => {
     const { run, second } = await resumeWith(redescribed)
-    await answer(second, run.id, (await nextQuestion(second, run.id)).id, 'Ada')
     await readLog(second, run.id)
     expect((await call(second, 'GET', `/v1/runs/${run.id}`)).body).toMatchObject({ status: 'completed', result: 'Ada' })
   })

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { freePort, REPO, waitForOutput } from '../support/cli-process.ts'
+import { freePort, REPO } from '../support/cli-process.ts'
 import { call } from '../support/contract.ts'
 import { answer, nextQuestion, readLog, startRun } from '../support/contract-runs.ts'
 import { cleanEnv, exitWithin, killHard, START_TIMEOUT_MS, useParleyProcesses } from '../support/parley-process.ts'
@@ -25,7 +25,7 @@ async function health(url: string) {
 
 describe('SIGTERM', () => {
   it(
-    'with 50 active runs and 200 held polls: every poll answered, exit 0 within 10 s, every run resumed on restart',
+    'with 50 active runs and 200 held polls: every poll answered, exit 0 within 10 s, every run carried on after the restart',
     async () => {
       const port = await freePort()
       let server = await processes.serve([MODULE, '--db', db], port)
@@ -63,8 +63,8 @@ describe('SIGTERM', () => {
         answered.every((poll) => poll.page.messages.length === 0 && ['awaiting_input', 'running'].includes(poll.page.run_status)),
       ).toBe(true)
 
+      // Each run waited (for a reply, or on a timer) when the server stopped: parked, it resumes when its reply or its timer comes.
       server = await processes.serve([MODULE, '--db', db], port)
-      await waitForOutput(server, 'parley: 50 interrupted run(s) resumed, 0 marked failed', 5000)
       for (const [index, run] of quizzes.entries()) {
         expect((await call(server.url, 'GET', `/v1/runs/${run.id}`)).body.pending_question?.id).toBe(questions[index]?.id)
         await answer(server.url, run.id, questions[index]?.id, 'note')

@@ -55,7 +55,7 @@ describe('a restarted server over the same SQLite file', () => {
     expect((await call(current, 'GET', `/v1/runs/${done.id}`)).body).toMatchObject({ status: 'completed', result: 'kept' })
   })
 
-  it('resumes a run left awaiting_input: the same question waits, and answering it finishes the run', async () => {
+  it('keeps a run left awaiting_input parked on the same question, and answering it resumes and finishes the run', async () => {
     let current = boot()
     const run = await startRun(current, 'greet')
     await answer(current, run.id, (await nextQuestion(current, run.id)).id, 'Ada')
@@ -64,7 +64,9 @@ describe('a restarted server over the same SQLite file', () => {
     current = await restart()
     const server = await serve(current, { port: 0 })
     try {
-      expect(server.interrupted).toEqual({ resumed: 1, failed: 0 })
+      // Waiting for a person costs no worker anything: it was parked at the stop, and the reply resumes it.
+      expect(server.interrupted).toEqual({ resumed: 0, failed: 0 })
+      expect(current.runs.executingCount).toBe(0)
       expect((await call(server.url, 'GET', `/v1/runs/${run.id}`)).body).toMatchObject({
         status: 'awaiting_input',
         pending_question: { id: mood.id, seq: mood.seq },
@@ -93,24 +95,24 @@ describe('a restarted server over the same SQLite file', () => {
     const optedOut = await startRun(app, 'fragile')
     const question = await nextQuestion(app, optedOut.id)
     const gone = await startRun(app, 'greet')
-    await nextQuestion(app, gone.id)
+    const goneQuestion = await nextQuestion(app, gone.id)
     await app.close()
 
     app = createApp({ workflows: [fragile], store: createSqliteStore(join(dir, 'parley.db')) })
-    expect(await app.runs.resumeInterruptedRuns()).toEqual({ resumed: 0, failed: 2 })
-    for (const [id, why] of [
-      [optedOut.id, 'does not resume (resume: false)'],
-      [gone.id, 'no workflow named "greet"'],
-    ] as const) {
-      const failed = (await call(app, 'GET', `/v1/runs/${id}`)).body
-      expect(failed).toMatchObject({ status: 'failed', pending_question: null, last_seq: 4 })
-      expect(failed.error.short).toMatch(/server stopped/i)
-      expect(failed.error.long).toContain(why)
-      expect((await readLog(app, id)).slice(-2).map((message) => message.type)).toEqual(['error', 'workflow_completed'])
-    }
+    // `resume: false` is never parked: the next worker fails it at once. The other waits, parked, for its reply.
+    expect(await app.runs.startWorker()).toEqual({ resumed: 0, failed: 1 })
+    const failed = (await call(app, 'GET', `/v1/runs/${optedOut.id}`)).body
+    expect(failed).toMatchObject({ status: 'failed', pending_question: null, last_seq: 4 })
+    expect(failed.error.short).toMatch(/server stopped/i)
+    expect(failed.error.long).toContain('does not resume (resume: false)')
+    expect((await readLog(app, optedOut.id)).slice(-2).map((message) => message.type)).toEqual(['error', 'workflow_completed'])
     const late = await call(app, 'POST', `/v1/runs/${optedOut.id}/replies`, { body: { question_id: question.id, answer: 'x' } })
     expect(late.status).toBe(409)
-    expect(await app.runs.resumeInterruptedRuns()).toEqual({ resumed: 0, failed: 0 })
+
+    await answer(app, gone.id, goneQuestion.id, 'Ada')
+    const log = await readLog(app, gone.id)
+    expect(log.map((message) => message.type)).toEqual(['workflow_started', 'text_input', 'reply', 'error', 'workflow_completed'])
+    expect(log[3].content.long).toContain('this server has no workflow named "greet"')
   })
 
   it('fails a run left by a server that kept no journal rather than repeat its messages', async () => {
@@ -138,7 +140,7 @@ describe('a restarted server over the same SQLite file', () => {
     await store.close()
 
     const current = boot()
-    expect(await current.runs.resumeInterruptedRuns()).toEqual({ resumed: 1, failed: 0 })
+    expect(await current.runs.startWorker()).toEqual({ resumed: 1, failed: 0 })
     const log = await readLog(current, created.run.id)
     expect(log.map((message) => message.type)).toEqual(['workflow_started', 'error', 'workflow_completed'])
     expect(log[1].content.long).toContain('before runs were journaled')
@@ -156,7 +158,7 @@ describe('a restarted server over the same SQLite file', () => {
     const refused = await call(current, 'POST', `/v1/runs/${run.id}/replies`, { body: { question_id: question.id, answer: 'yes' } })
     expect(refused.status).toBe(409)
     expect(refused.body.code).toBe('question_expired')
-    await current.runs.resumeInterruptedRuns()
+    await current.runs.startWorker()
     const log = await readLog(current, run.id)
     expect(log.map((message) => message.type)).toEqual([
       'workflow_started',

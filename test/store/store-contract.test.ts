@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { MessageDraft } from '../../src/schemas/messages.ts'
 import type { EffectRecord, NewRun } from '../../src/store/store.ts'
-import { JournalConflictError, RunFinishedError } from '../../src/store/store.ts'
+import { JournalConflictError, LeaseLostError, RunFinishedError } from '../../src/store/store.ts'
 import type { OpenedStore, TestStore } from '../support/store-backends.ts'
 import { STORE_BACKENDS } from '../support/store-backends.ts'
 
@@ -85,7 +85,11 @@ describe.each(STORE_BACKENDS)('the $name store', ({ open }) => {
     await created({ max_active_runs: 2 })
     expect(await store.createRun(newRun({ max_active_runs: 2 }))).toEqual({ kind: 'limit_reached', active: 2 })
     expect((await store.createRun(newRun({ user_id: 'bob', max_active_runs: 2 }))).kind).toBe('created')
-    await store.finishRun(first.id, [completed('done')], { status: 'completed', result: 'done' }, 'expired')
+    await store.finishRun(first.id, {
+      drafts: [completed('done')],
+      change: { status: 'completed', result: 'done' },
+      questionStatus: 'expired',
+    })
     expect((await store.createRun(newRun({ max_active_runs: 2 }))).kind).toBe('created')
   })
 
@@ -132,10 +136,16 @@ describe.each(STORE_BACKENDS)('the $name store', ({ open }) => {
   it('finishes a run once: the pending question takes the given status, and later writes are refused', async () => {
     const run = await created()
     const question = await store.append(run.id, ask('Name?'))
-    const finished = await store.finishRun(run.id, [completed('x')], { status: 'cancelled' }, 'cancelled')
+    const finished = await store.finishRun(run.id, {
+      drafts: [completed('x')],
+      change: { status: 'cancelled' },
+      questionStatus: 'cancelled',
+    })
     expect(finished).toMatchObject({ status: 'cancelled', pending_question: null, last_seq: 2 })
     expect((await store.getQuestion(run.id, question.id))?.status).toBe('cancelled')
-    expect(await store.finishRun(run.id, [completed('y')], { status: 'completed' }, 'expired')).toBeNull()
+    expect(
+      await store.finishRun(run.id, { drafts: [completed('y')], change: { status: 'completed' }, questionStatus: 'expired' }),
+    ).toBeNull()
     await expect(store.append(run.id, text('late'))).rejects.toBeInstanceOf(RunFinishedError)
     expect(await store.answerQuestion(run.id, question.id, 'Ada', null)).toEqual({ kind: 'not_pending', status: 'cancelled' })
     expect((await store.listMessages(run.id, 0, 100)).map((message) => message.seq)).toEqual([1, 2])
@@ -159,13 +169,6 @@ describe.each(STORE_BACKENDS)('the $name store', ({ open }) => {
     expect(await store.listRuns({ user_id: 'alice', status: 'completed', limit: 10 })).toEqual([])
   })
 
-  it('lists unfinished runs oldest first', async () => {
-    const a = await created()
-    const b = await created()
-    await store.finishRun(a.id, [completed('x')], { status: 'completed' }, 'expired')
-    expect((await store.listUnfinishedRuns()).map((run) => run.id)).toEqual([b.id])
-  })
-
   it('calls a subscriber after every change to its run, and not after it unsubscribes', async () => {
     const a = await created()
     const b = await created()
@@ -173,7 +176,7 @@ describe.each(STORE_BACKENDS)('the $name store', ({ open }) => {
     const unsubscribe = store.subscribe(a.id, () => calls++)
     await store.append(a.id, text('one'))
     await store.append(b.id, text('elsewhere'))
-    await store.recordEffect(a.id, effect(1), usage)
+    await store.recordEffect(a.id, { effect: effect(1), usage })
     expect(calls).toBe(2)
     unsubscribe()
     await store.append(a.id, text('two'))
@@ -183,11 +186,11 @@ describe.each(STORE_BACKENDS)('the $name store', ({ open }) => {
 
   it('journals an effect with the message it emits, and reads the journal back in position order', async () => {
     const run = await created()
-    await store.recordEffect(run.id, effect(2))
+    await store.recordEffect(run.id, { effect: effect(2) })
     const message = await store.append(run.id, text('hello'), {
       effect: effect(1, { kind: 'message', name: 'text_message', outcome: null }),
     })
-    await store.recordEffect(run.id, effect(3, { kind: 'llm', outcome: { error: { name: 'LlmError', message: 'HTTP 500' } } }))
+    await store.recordEffect(run.id, { effect: effect(3, { kind: 'llm', outcome: { error: { name: 'LlmError', message: 'HTTP 500' } } }) })
     const journal = await store.readJournal(run.id)
     expect(journal.map((entry) => [entry.position, entry.kind, entry.message?.id ?? null])).toEqual([
       [1, 'message', message.id],
@@ -205,7 +208,7 @@ describe.each(STORE_BACKENDS)('the $name store', ({ open }) => {
     await expect(store.append(run.id, text('again'), { effect: effect(1, { kind: 'message', outcome: null }) })).rejects.toBeInstanceOf(
       JournalConflictError,
     )
-    await expect(store.recordEffect(run.id, effect(1))).rejects.toBeInstanceOf(JournalConflictError)
+    await expect(store.recordEffect(run.id, { effect: effect(1) })).rejects.toBeInstanceOf(JournalConflictError)
     expect((await store.listMessages(run.id, 0, 100)).map((message) => message.type === 'text_message' && message.content.body)).toEqual([
       'first',
     ])
@@ -214,17 +217,17 @@ describe.each(STORE_BACKENDS)('the $name store', ({ open }) => {
 
   it('adds an effect’s usage to the run’s in the same write, and refuses effects once the run finished', async () => {
     const run = await created()
-    await store.recordEffect(run.id, effect(1), usage)
-    await store.recordEffect(run.id, effect(2), usage)
+    await store.recordEffect(run.id, { effect: effect(1), usage })
+    await store.recordEffect(run.id, { effect: effect(2), usage })
     expect((await store.getRun(run.id))?.usage).toEqual({ prompt_tokens: 6, completion_tokens: 4, total_tokens: 10 })
-    await store.finishRun(run.id, [completed('x')], { status: 'completed' }, 'expired')
-    await expect(store.recordEffect(run.id, effect(3))).rejects.toBeInstanceOf(RunFinishedError)
+    await store.finishRun(run.id, { drafts: [completed('x')], change: { status: 'completed' }, questionStatus: 'expired' })
+    await expect(store.recordEffect(run.id, { effect: effect(3) })).rejects.toBeInstanceOf(RunFinishedError)
   })
 
   it('drops the journal of a run that finishes', async () => {
     const run = await created()
-    await store.recordEffect(run.id, effect(1))
-    await store.finishRun(run.id, [completed('x')], { status: 'completed' }, 'expired')
+    await store.recordEffect(run.id, { effect: effect(1) })
+    await store.finishRun(run.id, { drafts: [completed('x')], change: { status: 'completed' }, questionStatus: 'expired' })
     expect(await store.readJournal(run.id)).toEqual([])
   })
 
@@ -252,5 +255,81 @@ describe.each(STORE_BACKENDS)('the $name store', ({ open }) => {
     await store.answerQuestion(run.id, question.id, 'Ada', 'User')
     expect(await store.expireQuestion(run.id, question.id, text('expired'))).toEqual({ kind: 'answered', answer: 'Ada' })
     expect((await store.getRun(run.id))?.last_seq).toBe(2)
+  })
+
+  describe('leases', () => {
+    const claim = (owner: string, limit = 10) => store.claimRuns(owner, { limit, leaseMs: 60_000 })
+    const claimedIds = async (owner: string) => (await claim(owner)).map((claimed) => claimed.run.id)
+
+    it('hands each ready run to one worker only, oldest first, and a run created with a lease to nobody else', async () => {
+      const a = await created()
+      const b = await created()
+      const held = await store.createRun(newRun({ lease: { owner: 'w0', ms: 60_000 } }))
+      expect(held).toMatchObject({ kind: 'created', lease: { token: 1 } })
+      const [first, second] = await Promise.all([claim('w1'), claim('w2')])
+      expect([...(first ?? []), ...(second ?? [])].map((claimed) => claimed.run.id).sort()).toEqual([a.id, b.id].sort())
+      expect(await claimedIds('w3')).toEqual([])
+      expect((await store.claimRuns('w4', { limit: 1, leaseMs: 1 })).length).toBe(0)
+    })
+
+    it('lets another worker claim a run whose lease lapsed, and fences the old holder out of every write', async () => {
+      const run = await created()
+      const [old] = await store.claimRuns('w1', { limit: 1, leaseMs: 1 })
+      if (!old) throw new Error('not claimed')
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      const [taken] = await claim('w2')
+      expect(taken?.lease.token).toBe(old.lease.token + 1)
+      const stale = { lease: old.lease }
+      await expect(store.append(run.id, text('stale'), stale)).rejects.toBeInstanceOf(LeaseLostError)
+      await expect(store.recordEffect(run.id, { effect: effect(1), ...stale })).rejects.toBeInstanceOf(LeaseLostError)
+      await expect(
+        store.finishRun(run.id, { drafts: [completed('x')], change: { status: 'completed' }, questionStatus: 'expired', ...stale }),
+      ).rejects.toBeInstanceOf(LeaseLostError)
+      expect(await store.listMessages(run.id, 0, 100)).toEqual([])
+      expect(await store.renewLeases('w1', [old.lease], 60_000)).toEqual([run.id])
+      expect(await store.renewLeases('w2', [taken?.lease ?? old.lease], 60_000)).toEqual([])
+      await store.append(run.id, text('current'), { lease: taken?.lease })
+      expect((await store.getRun(run.id))?.last_seq).toBe(1)
+    })
+
+    it('parks a released run that waits for a reply, until the reply makes it ready (and says so)', async () => {
+      const run = await created()
+      const [claimed] = await claim('w1')
+      if (!claimed) throw new Error('not claimed')
+      const question = await store.append(run.id, ask('Name?'), { lease: claimed.lease })
+      await store.releaseLease(claimed.lease, { park: true, wakeAt: null })
+      expect(await claimedIds('w2')).toEqual([])
+      let told = 0
+      const stop = store.onRunnable(() => told++)
+      await store.answerQuestion(run.id, question.id, 'Ada', 'User')
+      stop()
+      expect(told).toBe(1)
+      expect(await claimedIds('w2')).toEqual([run.id])
+    })
+
+    it('makes a parked run ready at its question’s deadline, or at the end of its sleep', async () => {
+      const asking = await created()
+      const sleeping = await created()
+      const claims = await claim('w1')
+      const leaseOf = (id: string) => claims.find((claimed) => claimed.run.id === id)?.lease
+      const soon = Date.now() + 150
+      await store.append(asking.id, ask('Name?', new Date(soon).toISOString()), { lease: leaseOf(asking.id) })
+      await store.releaseLease(leaseOf(asking.id) ?? { runId: '', token: 0 }, { park: true, wakeAt: null })
+      await store.releaseLease(leaseOf(sleeping.id) ?? { runId: '', token: 0 }, { park: true, wakeAt: soon })
+      expect(await claimedIds('w2')).toEqual([])
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, soon - Date.now()) + 20))
+      expect((await claimedIds('w2')).sort()).toEqual([asking.id, sleeping.id].sort())
+    })
+
+    it('ends the lease of a run that finishes, and tells who listens', async () => {
+      const run = await created({ lease: { owner: 'w1', ms: 1 } })
+      const finished: string[] = []
+      const stop = store.onFinished((id) => finished.push(id))
+      await store.finishRun(run.id, { drafts: [completed('x')], change: { status: 'cancelled' }, questionStatus: 'cancelled' })
+      stop()
+      expect(finished).toEqual([run.id])
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      expect(await claimedIds('w2')).toEqual([])
+    })
   })
 })

@@ -2,6 +2,7 @@ import type { Message } from '../../schemas/messages.ts'
 import { isFinished } from '../../schemas/runs.ts'
 import { compareRunsNewestFirst, isAfterCursor } from '../records.ts'
 import type { EffectRecord, QuestionRecord, RunRecord } from '../store.ts'
+import type { LeaseRow } from '../sync-store.ts'
 import { createSyncStore } from '../sync-store.ts'
 
 /** Keeps everything in this process's memory: for tests and throwaway demos. */
@@ -10,6 +11,7 @@ export function createMemoryStore() {
   const logs = new Map<string, Message[]>()
   const questions = new Map<string, QuestionRecord & { run_id: string }>()
   const idempotencyKeys = new Map<string, string>()
+  const leases = new Map<string, LeaseRow>()
   const journals = new Map<string, Map<number, { effect: EffectRecord; seq: number | null; created_at: string }>>()
   // Unfinished run ids per user, kept as runs are saved: the per-user limit is checked on every
   // create, and counting by scanning every run ever made grows with the server's uptime.
@@ -28,8 +30,9 @@ export function createMemoryStore() {
     kind: 'memory',
     // Nothing here awaits, so a call runs to completion before any other: that is the transaction.
     transaction: (work) => work(),
-    insertRun(run) {
+    insertRun(run, lease) {
       runs.set(run.id, run)
+      leases.set(run.id, lease)
       track(run)
       logs.set(run.id, [])
       if (run.idempotency_key !== null) idempotencyKeys.set(keyOf(run.user_id, run.idempotency_key), run.id)
@@ -54,7 +57,6 @@ export function createMemoryStore() {
       return matching.sort(compareRunsNewestFirst).slice(0, query.limit)
     },
     countActiveRuns: (userId) => active.get(userId)?.size ?? 0,
-    unfinishedRuns: () => [...runs.values()].filter((run) => !isFinished(run.status)),
     insertMessage: (message) => void logs.get(message.run_id)?.push(message),
     // seq n sits at index n - 1: the log is gapless by construction.
     messagesAfter: (runId, afterSeq, limit) => logs.get(runId)?.slice(afterSeq, afterSeq + limit) ?? [],
@@ -80,7 +82,22 @@ export function createMemoryStore() {
       }))
     },
     deleteJournal: (runId) => void journals.delete(runId),
+    loadLease: (runId) => leases.get(runId) ?? null,
+    saveLease(runId, lease) {
+      // A finished run's lease is never read again: dropping it keeps the scan below to live runs.
+      if (lease.ready_at === null && lease.owner === null && isFinished(runs.get(runId)?.status ?? 'completed')) leases.delete(runId)
+      else leases.set(runId, lease)
+    },
+    readyRunIds(nowMs, limit) {
+      const ready: [string, number][] = []
+      for (const [runId, lease] of leases) if (lease.ready_at !== null && lease.ready_at <= nowMs) ready.push([runId, lease.ready_at])
+      return ready
+        .sort((a, b) => a[1] - b[1])
+        .slice(0, limit)
+        .map(([runId]) => runId)
+    },
     close() {
+      leases.clear()
       journals.clear()
       runs.clear()
       active.clear()

@@ -72,4 +72,14 @@ export const MIGRATIONS: readonly string[] = [
   UPDATE runs SET pending_question = json_insert(pending_question, '$.content.default', NULL, '$.content.expires_at', NULL, '$.content.on_timeout', NULL)
     WHERE pending_question IS NOT NULL;
   `,
+  // Leases: who executes each run (and the fencing token of its writes), and from when a run is
+  // ready to be claimed — a lapsed lease, a reply to a parked run, a deadline, a sleep's end.
+  // Every unfinished run starts ready.
+  `
+  ALTER TABLE runs ADD COLUMN lease_owner TEXT;
+  ALTER TABLE runs ADD COLUMN lease_token INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE runs ADD COLUMN ready_at INTEGER;
+  UPDATE runs SET ready_at = 0 WHERE status NOT IN ('completed', 'failed', 'cancelled');
+  CREATE INDEX runs_ready ON runs (ready_at) WHERE ready_at IS NOT NULL;
+  `,
 ]

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3'
 import type { Message } from '../../schemas/messages.ts'
 import { FINISHED_STATUSES } from '../../schemas/runs.ts'
 import type { EffectRecord, JournalEntry, QuestionRecord, RunRecord } from '../store.ts'
+import type { LeaseRow } from '../sync-store.ts'
 import { createSyncStore } from '../sync-store.ts'
 import type { FileLock } from './file-lock.ts'
 import { lockSqliteFile, recordHolder } from './file-lock.ts'
@@ -93,6 +94,9 @@ export function createSqliteStore(path: string) {
     db.pragma('foreign_keys = ON')
     migrate(db)
     recordHolder(db)
+    // Holding the file, this process is the only server on it: a lease another process holds is
+    // a dead process's, and its runs are ready now.
+    db.prepare('UPDATE runs SET lease_owner = NULL, ready_at = ? WHERE lease_owner IS NOT NULL AND ready_at IS NOT NULL').run(Date.now())
   } catch (error) {
     lock?.release()
     throw error
@@ -101,8 +105,9 @@ export function createSqliteStore(path: string) {
   const columns =
     'id, user_id, workflow, status, params, result, error, pending_question, last_seq, usage, created_at, updated_at, finished_at, idempotency_key, request_hash'
   const statements = {
-    insertRun: db.prepare<RunRow>(
-      `INSERT INTO runs (${columns}) VALUES (@id, @user_id, @workflow, @status, @params, @result, @error, @pending_question, @last_seq, @usage, @created_at, @updated_at, @finished_at, @idempotency_key, @request_hash)`,
+    insertRun: db.prepare<RunRow & LeaseRow>(
+      `INSERT INTO runs (${columns}, lease_owner, lease_token, ready_at) VALUES (@id, @user_id, @workflow, @status, @params, @result, @error,
+       @pending_question, @last_seq, @usage, @created_at, @updated_at, @finished_at, @idempotency_key, @request_hash, @owner, @token, @ready_at)`,
     ),
     saveRun: db.prepare<RunRow>(
       `UPDATE runs SET status = @status, result = @result, error = @error, pending_question = @pending_question, last_seq = @last_seq,
@@ -113,7 +118,13 @@ export function createSqliteStore(path: string) {
     countActive: db.prepare<[string], { n: number }>(
       `SELECT count(*) AS n FROM runs WHERE user_id = ? AND status NOT IN (${FINISHED_SQL})`,
     ),
-    unfinished: db.prepare<[], RunRow>(`SELECT ${columns} FROM runs WHERE status NOT IN (${FINISHED_SQL}) ORDER BY created_at, id`),
+    loadLease: db.prepare<[string], LeaseRow>('SELECT lease_owner AS owner, lease_token AS token, ready_at FROM runs WHERE id = ?'),
+    saveLease: db.prepare<[string | null, number, number | null, string]>(
+      'UPDATE runs SET lease_owner = ?, lease_token = ?, ready_at = ? WHERE id = ?',
+    ),
+    readyRunIds: db.prepare<[number, number], { id: string }>(
+      'SELECT id FROM runs WHERE ready_at IS NOT NULL AND ready_at <= ? ORDER BY ready_at LIMIT ?',
+    ),
     insertMessage: db.prepare<[string, number, string, string, string]>(
       'INSERT INTO messages (run_id, seq, id, type, body) VALUES (?, ?, ?, ?, ?)',
     ),
@@ -141,7 +152,7 @@ export function createSqliteStore(path: string) {
   return createSyncStore({
     kind: 'sqlite',
     transaction: (work) => db.transaction(work).immediate(),
-    insertRun: (run) => void statements.insertRun.run(toRow(run)),
+    insertRun: (run, lease) => void statements.insertRun.run({ ...toRow(run), ...lease }),
     saveRun: (run) => void statements.saveRun.run(toRow(run)),
     loadRun(runId) {
       const row = statements.loadRun.get(runId)
@@ -168,7 +179,6 @@ export function createSqliteStore(path: string) {
       return rows.map(toRecord)
     },
     countActiveRuns: (userId) => statements.countActive.get(userId)?.n ?? 0,
-    unfinishedRuns: () => statements.unfinished.all().map(toRecord),
     insertMessage: (m: Message) => void statements.insertMessage.run(m.run_id, m.seq, m.id, m.type, JSON.stringify(m)),
     messagesAfter: (runId, afterSeq, limit) =>
       statements.messagesAfter.all(runId, afterSeq, limit).map((row) => JSON.parse(row.body) as Message),
@@ -219,6 +229,9 @@ export function createSqliteStore(path: string) {
         }),
       ),
     deleteJournal: (runId) => void statements.deleteJournal.run(runId),
+    loadLease: (runId) => statements.loadLease.get(runId) ?? null,
+    saveLease: (runId, lease) => void statements.saveLease.run(lease.owner, lease.token, lease.ready_at, runId),
+    readyRunIds: (nowMs, limit) => statements.readyRunIds.all(nowMs, limit).map((row) => row.id),
     close() {
       db.close()
       lock?.release()
