@@ -27,6 +27,11 @@ export class RunEvents {
     for (const listener of [...channel]) listener()
   }
 
+  /** Wakes every listener of every run: after a gap in which changes may have been missed, each re-checks. */
+  emitAll(): void {
+    for (const runId of [...this.#channels.keys()]) this.emit(runId)
+  }
+
   /** How many listeners are held, across all runs (tests check that none leak). */
   get listenerCount(): number {
     let count = 0

@@ -7,6 +7,7 @@ import { createApp } from '../../src/http/app.ts'
 import { defineWorkflow } from '../../src/runtime/define-workflow.ts'
 import { call } from '../support/contract.ts'
 import { finished, listMessages, nextQuestion, readLog, startRun } from '../support/contract-runs.ts'
+import { contractStore } from '../support/contract-store.ts'
 
 /** What the workflow saw of its own cancellation, by run id. */
 const seen = new Map<string, { signal: AbortSignal; abortedWhileAsking: boolean }>()
@@ -26,7 +27,7 @@ const patient = defineWorkflow({
 let app: ParleyApp
 beforeEach(() => {
   seen.clear()
-  app = createApp({ workflows: [echo, greet, ticker, patient] })
+  app = createApp({ workflows: [echo, greet, ticker, patient], ...contractStore() })
 })
 afterEach(async () => {
   await app.close()
@@ -92,7 +93,7 @@ describe('cancelRun (POST /v1/runs/{run_id}/cancel)', () => {
 
   it('returns 413 for a body over the limit, though it reads none, and leaves the run alone', async () => {
     await app.close()
-    app = createApp({ workflows: [greet], limits: { maxBodyBytes: 64 } })
+    app = createApp({ workflows: [greet], limits: { maxBodyBytes: 64 }, ...contractStore() })
     const run = await startRun(app, 'greet')
     const refused = await call(app, 'POST', `/v1/runs/${run.id}/cancel`, {
       body: 'x'.repeat(100),

@@ -6,6 +6,7 @@ import { createApp } from '../../src/http/app.ts'
 import { defineWorkflow } from '../../src/runtime/define-workflow.ts'
 import { call } from '../support/contract.ts'
 import { fieldsOf, finished, listMessages, readLog, startRun } from '../support/contract-runs.ts'
+import { contractStore } from '../support/contract-store.ts'
 
 const explode = defineWorkflow({
   name: 'explode',
@@ -18,7 +19,7 @@ const explode = defineWorkflow({
 
 let app: ParleyApp
 beforeEach(() => {
-  app = createApp({ workflows: [echo, system_notice, calculator, report_error, ticker, explode] })
+  app = createApp({ workflows: [echo, system_notice, calculator, report_error, ticker, explode], ...contractStore() })
 })
 afterEach(async () => {
   await app.close()

@@ -4,10 +4,11 @@ import * as examples from '../../src/examples/index.ts'
 import type { ParleyApp } from '../../src/http/app.ts'
 import { createApp } from '../../src/http/app.ts'
 import { ContractViolation, call, checkResponse, documentedOperationIds } from '../support/contract.ts'
+import { CONTRACT_STORE, contractStore } from '../support/contract-store.ts'
 
 let app: ParleyApp
 beforeEach(() => {
-  app = createApp({ workflows: examples })
+  app = createApp({ workflows: examples, ...contractStore() })
 })
 afterEach(async () => {
   await app.close()
@@ -19,7 +20,7 @@ describe('getHealth', () => {
     expect(health.status).toBe(200)
     expect(health.body).toMatchObject({
       status: 'ok',
-      store: 'memory',
+      store: CONTRACT_STORE,
       workflows: Object.keys(examples).length,
       executing_runs: 0,
       held_polls: 0,

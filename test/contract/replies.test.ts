@@ -4,10 +4,11 @@ import type { ParleyApp } from '../../src/http/app.ts'
 import { createApp } from '../../src/http/app.ts'
 import { call } from '../support/contract.ts'
 import { answer, fieldsOf, listMessages, nextQuestion, readLog, startRun } from '../support/contract-runs.ts'
+import { contractStore } from '../support/contract-store.ts'
 
 let app: ParleyApp
 beforeEach(() => {
-  app = createApp({ workflows: [greet, pick_toppings] })
+  app = createApp({ workflows: [greet, pick_toppings], ...contractStore() })
 })
 afterEach(async () => {
   await app.close()
@@ -95,7 +96,7 @@ describe('replyToQuestion (POST /v1/runs/{run_id}/replies)', () => {
 
   it('returns 413 for a reply over limits.maxBodyBytes, and the question stays pending', async () => {
     await app.close()
-    app = createApp({ workflows: [greet], limits: { maxBodyBytes: 256 } })
+    app = createApp({ workflows: [greet], limits: { maxBodyBytes: 256 }, ...contractStore() })
     const { runId, question } = await greetWaiting()
     const big = await reply(runId, { question_id: question.id, answer: 'x'.repeat(300) })
     expect(big.status).toBe(413)

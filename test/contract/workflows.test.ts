@@ -5,10 +5,11 @@ import type { CreateAppOptions, ParleyApp } from '../../src/http/app.ts'
 import { createApp } from '../../src/http/app.ts'
 import { call } from '../support/contract.ts'
 import { fieldsOf, listMessages } from '../support/contract-runs.ts'
+import { contractStore } from '../support/contract-store.ts'
 
 let app: ParleyApp | undefined
 function appWith(limits?: CreateAppOptions['limits']): ParleyApp {
-  app = createApp({ workflows: [echo, greet, pick_toppings], limits })
+  app = createApp({ workflows: [echo, greet, pick_toppings], limits, ...contractStore() })
   return app
 }
 afterEach(async () => {

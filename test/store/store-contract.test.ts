@@ -58,7 +58,7 @@ describe.each(STORE_BACKENDS)('the $name store', ({ open }) => {
   })
   afterEach(async () => {
     await store.close()
-    opened.dispose()
+    await opened.dispose()
   })
 
   async function created(overrides: Partial<NewRun> = {}) {

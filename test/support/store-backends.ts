@@ -7,16 +7,19 @@ import type { Workflow } from '../../src/runtime/define-workflow.ts'
 import type { RunningServer } from '../../src/server.ts'
 import { serve } from '../../src/server.ts'
 import { createMemoryStore } from '../../src/store/memory/memory-store.ts'
+import type { RunEvents } from '../../src/store/run-events.ts'
 import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.ts'
+import type { Store } from '../../src/store/store.ts'
 import { LateBound } from './late-bound.ts'
+import { HAS_POSTGRES, openPostgresStore } from './postgres.ts'
 
 /** A store as the tests see it: the `Store` interface plus its in-process wake-ups (`events`). */
-export type TestStore = ReturnType<typeof createMemoryStore>
+export type TestStore = Store & { readonly events: RunEvents }
 
 export interface OpenedStore {
   store: TestStore
-  /** Removes what the store left on disk; call after the store (or the app owning it) is closed. */
-  dispose(): void
+  /** Removes what the store left (a file, a schema); call after the store (or the app owning it) is closed. */
+  dispose(): void | Promise<void>
 }
 
 /**
@@ -32,6 +35,18 @@ export const STORE_BACKENDS: { name: string; open: () => OpenedStore }[] = [
       return { store: createSqliteStore(join(dir, 'parley.db')), dispose: () => rmSync(dir, { recursive: true, force: true }) }
     },
   },
+  // Each test in a schema of its own, dropped after; without DATABASE_URL (and not on CI) left out.
+  ...(HAS_POSTGRES
+    ? [
+        {
+          name: 'postgres',
+          open: () => {
+            const opened = openPostgresStore()
+            return { store: opened.store, dispose: opened.drop }
+          },
+        },
+      ]
+    : []),
 ]
 
 /**
@@ -55,7 +70,7 @@ export function useServedStore(backend: { open: () => OpenedStore }, workflows: 
   })
   afterEach(async () => {
     await server.current?.close()
-    opened?.dispose()
+    await opened?.dispose()
   })
   return { store: store.value, server: server.value }
 }
