@@ -3,15 +3,36 @@ import { readFileSync } from 'node:fs'
 /**
  * The one place that reads the environment. Everything else receives these values.
  */
+export const STORE_KINDS = ['sqlite', 'memory', 'postgres'] as const
+export type StoreKind = (typeof STORE_KINDS)[number]
+
 export interface ParleyConfig {
   port: number
   host: string
-  store: 'sqlite' | 'memory'
+  store: StoreKind
   sqlitePath: string
+  postgres: PostgresConfig
+  worker: WorkerConfig
   apiKeys: Map<string, string>
   corsOrigins: string[]
   maxActiveRunsPerUser: number
   openai: LlmEnvConfig
+}
+
+/** PostgreSQL, for several processes (`PARLEY_STORE=postgres`). */
+export interface PostgresConfig {
+  url: string | undefined
+  schema: string
+  poolSize: number
+  connectTimeoutMs: number
+}
+
+/** How this process's worker executes runs (src/runtime/worker.ts). */
+export interface WorkerConfig {
+  leaseMs: number
+  parkAfterMs: number
+  maxRuns: number
+  memoryBudgetBytes: number | null
 }
 
 /** The LLM endpoint agents use by default (see src/agents/llm-config.ts). */
@@ -28,13 +49,25 @@ export interface LlmEnvConfig {
 type Env = Record<string, string | undefined>
 
 export function loadConfig(env: Env = process.env): ParleyConfig {
-  const store = env.PARLEY_STORE ?? 'sqlite'
-  if (store !== 'sqlite' && store !== 'memory') throw new Error(`PARLEY_STORE must be sqlite or memory, not "${store}"`)
+  const store = parseStoreKind(env.PARLEY_STORE ?? 'sqlite', 'PARLEY_STORE')
+  const memoryMb = integer(env.PARLEY_WORKER_MEMORY_MB, 0, 'PARLEY_WORKER_MEMORY_MB')
   return {
     port: integer(env.PORT ?? env.PARLEY_PORT, 8008, 'PORT'),
     host: env.PARLEY_HOST ?? '127.0.0.1',
     store,
     sqlitePath: env.PARLEY_SQLITE_PATH ?? '.parley/parley.db',
+    postgres: {
+      url: env.DATABASE_URL || undefined,
+      schema: env.PARLEY_PG_SCHEMA || 'parley',
+      poolSize: integer(env.PARLEY_PG_POOL_SIZE, 10, 'PARLEY_PG_POOL_SIZE'),
+      connectTimeoutMs: integer(env.PARLEY_PG_CONNECT_TIMEOUT_MS, 5000, 'PARLEY_PG_CONNECT_TIMEOUT_MS'),
+    },
+    worker: {
+      leaseMs: integer(env.PARLEY_LEASE_MS, 15_000, 'PARLEY_LEASE_MS'),
+      parkAfterMs: integer(env.PARLEY_PARK_AFTER_MS, 60_000, 'PARLEY_PARK_AFTER_MS'),
+      maxRuns: integer(env.PARLEY_WORKER_MAX_RUNS, 10_000, 'PARLEY_WORKER_MAX_RUNS'),
+      memoryBudgetBytes: memoryMb > 0 ? memoryMb * 1024 * 1024 : null,
+    },
     apiKeys: loadApiKeys(env),
     corsOrigins: list(env.PARLEY_CORS_ORIGINS),
     maxActiveRunsPerUser: integer(env.PARLEY_MAX_ACTIVE_RUNS, 1000, 'PARLEY_MAX_ACTIVE_RUNS'),
@@ -111,6 +144,13 @@ function addKey(keys: Map<string, string>, key: string, userId: string, where: s
     throw new Error(`${where}: this key is already given to user "${existing}"; one key maps to one user`)
   }
   keys.set(key, userId)
+}
+
+/** `sqlite`, `memory` or `postgres`; anything else is refused, naming where it came from. */
+export function parseStoreKind(raw: string, where: string): StoreKind {
+  const kind = STORE_KINDS.find((candidate) => candidate === raw)
+  if (!kind) throw new Error(`${where} must be one of ${STORE_KINDS.join(', ')}, not "${raw}"`)
+  return kind
 }
 
 function list(raw: string | undefined): string[] {

@@ -4,6 +4,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { ZodError } from 'zod'
 import { ParleyError } from '../runtime/errors.ts'
 import type { FieldError, Problem, ProblemCode } from '../schemas/problem.ts'
+import { StoreUnavailableError } from '../store/store.ts'
 
 /** The HTTP status of each problem code (RFC 9110 §15 semantics). */
 const STATUS: Record<ProblemCode, ContentfulStatusCode> = {
@@ -24,6 +25,7 @@ const STATUS: Record<ProblemCode, ContentfulStatusCode> = {
   too_many_active_runs: 429,
   unauthorized: 401,
   internal_error: 500,
+  store_unavailable: 503,
 }
 
 const TITLES: Record<ProblemCode, string> = {
@@ -44,6 +46,7 @@ const TITLES: Record<ProblemCode, string> = {
   too_many_active_runs: 'Too many active runs',
   unauthorized: 'Authentication required',
   internal_error: 'Internal server error',
+  store_unavailable: 'The database cannot be reached',
 }
 
 /** Builds an RFC 9457 problem details body (https://www.rfc-editor.org/rfc/rfc9457#section-3). */
@@ -65,14 +68,22 @@ export function problemResponse(c: Context, problem: Problem): Response {
     'content-type': 'application/problem+json',
     // A 401 names the scheme to authenticate with (RFC 9110 §11.6.1; Bearer: RFC 6750 §3).
     ...(problem.status === 401 ? { 'www-authenticate': 'Bearer realm="parley"' } : {}),
+    // A 503 says when to try again (RFC 9110 §10.2.3).
+    ...(problem.status === 503 ? { 'retry-after': String(RETRY_AFTER_SECONDS) } : {}),
   })
 }
+
+/** What a 503 asks the client to wait before retrying: the store reconnects within that. */
+export const RETRY_AFTER_SECONDS = 2
 
 /** The app's one error path: every thrown error becomes a problem+json response. */
 export function handleError(error: Error, c: Context): Response {
   const instance = new URL(c.req.url).pathname
   if (error instanceof ParleyError) {
     return problemResponse(c, problemOf(error.code, error.message, instance, error.errors))
+  }
+  if (error instanceof StoreUnavailableError) {
+    return problemResponse(c, problemOf('store_unavailable', 'The database cannot be reached right now; retry in a moment', instance))
   }
   if (error instanceof HTTPException) {
     const code: ProblemCode =

@@ -2,7 +2,7 @@ import type { Answer, Message, MessageDraft, Question } from '../schemas/message
 import { CONTENT_SCHEMAS, isQuestion } from '../schemas/messages.ts'
 import type { Usage } from '../schemas/runs.ts'
 import type { EffectOutcome, EffectRecord, Lease, RunChange, Store } from '../store/store.ts'
-import { RunFinishedError } from '../store/store.ts'
+import { RunFinishedError, StoreUnavailableError } from '../store/store.ts'
 import { QuestionExpiredError, RunCancelledError } from './errors.ts'
 import { yieldIfBusy } from './fair-share.ts'
 import type { ClaimedEffect, EffectCall, RunJournal } from './journal.ts'
@@ -49,16 +49,23 @@ export interface RunEffectsOptions {
   /** The executing worker's lease, carried by every write (a fencing token). */
   lease: Lease | undefined
   monitor?: RunMonitor | undefined
+  /** Stops this execution (the store is out of reach: the run resumes from its journal when a worker claims it again). */
+  stop: (reason: Error) => void
 }
 
-export function createRunEffects({ store, runId, signal, journal, lease, monitor }: RunEffectsOptions): RunEffects {
-  /** Writes of a run that has ended (cancelled, or stopped by shutdown) surface as its cancellation. */
+export function createRunEffects({ store, runId, signal, journal, lease, monitor, stop }: RunEffectsOptions): RunEffects {
+  /**
+   * Writes of a run that has ended (cancelled, or stopped) surface as its cancellation. A write the
+   * store could not take stops the execution: the workflow must not carry on past an effect that
+   * did not happen; the journal holds what did, and a later claim resumes from there.
+   */
   const guard = async <T>(work: () => Promise<T>): Promise<T> => {
     if (signal.aborted) throw new RunCancelledError(runId)
     try {
       return await work()
     } catch (error) {
       if (error instanceof RunFinishedError) throw new RunCancelledError(runId)
+      if (error instanceof StoreUnavailableError) stop(error)
       throw error
     }
   }

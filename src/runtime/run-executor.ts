@@ -1,6 +1,6 @@
 import { createWorkflowLlm } from '../agents/workflow-llm.ts'
 import type { Lease, RunRecord, Store } from '../store/store.ts'
-import { JournalConflictError, LeaseLostError, RunFinishedError } from '../store/store.ts'
+import { JournalConflictError, LeaseLostError, RunFinishedError, StoreUnavailableError } from '../store/store.ts'
 import type { Workflow, WorkflowContext } from './define-workflow.ts'
 import { RunCancelledError } from './errors.ts'
 import { RunJournal } from './journal.ts'
@@ -42,7 +42,8 @@ export async function executeRun({ store, workflow, run, lease, controller, moni
       return await fail(INTERRUPTED, long)
     }
     journal = new RunJournal(entries, (divergence) => controller.abort(divergence), { keeps: workflow.resume !== false })
-    const effects = createRunEffects({ store, runId: run.id, signal, journal, lease, monitor })
+    const stop = (reason: Error) => controller.abort(reason)
+    const effects = createRunEffects({ store, runId: run.id, signal, journal, lease, monitor, stop })
     const started = runtimeDraft('workflow_started', { name: workflow.name, description: workflow.description, params: run.params })
     await effects.emit(started, { status: 'running' })
     const base = { runId: run.id, userId: run.user_id, signal }
@@ -62,6 +63,10 @@ export async function executeRun({ store, workflow, run, lease, controller, moni
     if (signal.aborted || error instanceof RunFinishedError || error instanceof RunCancelledError) return
     if (error instanceof JournalConflictError || error instanceof LeaseLostError) {
       console.error(`parley: run ${run.id} is executed by another worker now; this execution stops`)
+      return
+    }
+    if (error instanceof StoreUnavailableError) {
+      console.error(`parley: run ${run.id} stops here: ${error.message}; it resumes from its journal when the store is back`)
       return
     }
     // The stack stays in the server's log: it names the server's files, which clients need not see.

@@ -109,8 +109,14 @@ export class Worker {
     every(Math.max(50, Math.min(1000, Math.floor(this.#parkAfterMs / 4))), () => this.#parkIdle())
     const first = { resumed: 0, failed: 0 }
     this.#firstClaim = first
-    await this.#claim()
-    this.#firstClaim = null
+    try {
+      await this.#claim()
+    } catch (error) {
+      // The store is out of reach (the database is down): the claim timer keeps trying.
+      this.#log('looking for runs failed; trying again', error)
+    } finally {
+      this.#firstClaim = null
+    }
     return first
   }
 

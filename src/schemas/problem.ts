@@ -19,6 +19,7 @@ export const PROBLEM_CODES = [
   'too_many_active_runs',
   'unauthorized',
   'internal_error',
+  'store_unavailable',
 ] as const
 export type ProblemCode = (typeof PROBLEM_CODES)[number]
 

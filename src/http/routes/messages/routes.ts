@@ -19,6 +19,6 @@ export const listMessagesRoute = createRoute({
       description: 'The messages after the cursor (possibly none), the next cursor and the run’s status',
       content: { 'application/json': { schema: MessagePageSchema } },
     },
-    ...problemResponses(401, 404, 422),
+    ...problemResponses(401, 404, 422, 503),
   },
 })

@@ -25,6 +25,6 @@ export const replyToQuestionRoute = createRoute({
   responses: {
     201: { description: 'The reply was recorded; the run continues', content: replyJson },
     200: { description: 'This exact reply was already recorded', content: replyJson },
-    ...problemResponses(400, 401, 404, 409, 413, 415, 422),
+    ...problemResponses(400, 401, 404, 409, 413, 415, 422, 503),
   },
 })

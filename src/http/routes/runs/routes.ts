@@ -30,7 +30,7 @@ export const createRunRoute = createRoute({
   responses: {
     201: { description: 'The run was created and started', headers: location, content: runJson },
     200: { description: 'The run an earlier request with this Idempotency-Key created', headers: location, content: runJson },
-    ...problemResponses(400, 401, 404, 413, 415, 422, 429),
+    ...problemResponses(400, 401, 404, 413, 415, 422, 429, 503),
   },
 })
 
@@ -44,7 +44,7 @@ export const listRunsRoute = createRoute({
   request: { query: ListRunsQuerySchema },
   responses: {
     200: { description: 'A page of runs', content: { 'application/json': { schema: RunListSchema } } },
-    ...problemResponses(401, 422),
+    ...problemResponses(401, 422, 503),
   },
 })
 
@@ -58,7 +58,7 @@ export const getRunRoute = createRoute({
   request: { params: RunIdParamSchema },
   responses: {
     200: { description: 'The run', content: runJson },
-    ...problemResponses(401, 404),
+    ...problemResponses(401, 404, 503),
   },
 })
 
@@ -75,6 +75,6 @@ export const cancelRunRoute = createRoute({
   responses: {
     200: { description: 'The cancelled run', content: runJson },
     // 413: the app-wide body limit answers before the handler, even here where no body is read.
-    ...problemResponses(401, 404, 409, 413),
+    ...problemResponses(401, 404, 409, 413, 503),
   },
 })

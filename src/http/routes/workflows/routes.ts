@@ -65,7 +65,7 @@ export function createWorkflowRunRoute(workflow: Workflow) {
         description: 'The run an earlier request with this Idempotency-Key created',
         content: { 'application/json': { schema: RunSchema } },
       },
-      ...problemResponses(400, 401, 413, 415, 422, 429),
+      ...problemResponses(400, 401, 413, 415, 422, 429, 503),
     },
   })
 }

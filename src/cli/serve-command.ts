@@ -1,0 +1,53 @@
+import { parseArgs } from 'node:util'
+import { loadConfig } from '../config.ts'
+import { createApp } from '../http/app.ts'
+import { mountWebUI } from '../http/web-ui.ts'
+import { serve } from '../server.ts'
+import { CliError } from './cli-error.ts'
+import { loadWorkflows } from './load-workflows.ts'
+import { openStore, storeKindOf } from './open-store.ts'
+import { stopOnSignals } from './stop-signals.ts'
+
+/**
+ * `parley serve [module] [--no-worker]`: the HTTP API, the docs and the web UI, and — unless
+ * `--no-worker` — a worker executing runs in the same process.
+ */
+export async function serveCommand(args: string[]): Promise<void> {
+  const config = loadConfig()
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      store: { type: 'string' },
+      db: { type: 'string' },
+      'no-worker': { type: 'boolean', default: false },
+    },
+  })
+  const kind = storeKindOf(values.store, config)
+  const apiOnly = values['no-worker'] ?? false
+  if (apiOnly && kind !== 'postgres') {
+    throw new CliError(
+      `--no-worker needs a store that workers in other processes share (PARLEY_STORE=postgres); with ${kind} nobody would execute the runs`,
+    )
+  }
+  const workflows = await loadWorkflows(positionals[0])
+  const store = openStore(kind, config, values.db)
+  const app = createApp({
+    workflows,
+    store,
+    auth: { apiKeys: config.apiKeys },
+    corsOrigins: config.corsOrigins,
+    limits: { maxActiveRunsPerUser: config.maxActiveRunsPerUser },
+    mountUI: mountWebUI,
+    worker: apiOnly ? false : config.worker,
+  })
+  const server = await serve(app, { port: values.port ? Number(values.port) : config.port, hostname: values.host ?? config.host })
+  const role = apiOnly ? ', API only: workers execute the runs' : ''
+  console.log(`parley: serving on ${server.url} (store: ${store.kind}${role}, workflows: ${app.runs.workflowNames().join(', ')})`)
+  console.log(`parley: web UI at ${server.url}/ , API docs at ${server.url}/docs`)
+  const { resumed, failed } = server.interrupted
+  if (resumed + failed > 0) console.log(`parley: ${resumed} interrupted run(s) resumed, ${failed} marked failed`)
+  stopOnSignals('the server: answering held polls, parking runs (they resume on the next start)', () => server.close())
+}

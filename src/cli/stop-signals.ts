@@ -1,0 +1,27 @@
+/** How long a stop may take before the process gives up waiting (a deploy waits about 10 s). */
+const STOP_LIMIT_MS = 9000
+
+/**
+ * On SIGTERM or SIGINT, runs `stop` once and exits 0; exits 1 if it has not finished within 9 s
+ * (a workflow that ignores its signal must not keep the process alive past what a deploy waits).
+ */
+export function stopOnSignals(what: string, stop: () => Promise<void>): void {
+  let stopping = false
+  const onSignal = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    console.log(`parley: ${signal}, stopping ${what}`)
+    setTimeout(() => {
+      console.error(`parley: still stopping after ${STOP_LIMIT_MS / 1000} s; exiting now`)
+      process.exit(1)
+    }, STOP_LIMIT_MS).unref()
+    await stop()
+    console.log('parley: stopped')
+    process.exit(0)
+  }
+  process.on('SIGINT', () => void onSignal('SIGINT'))
+  process.on('SIGTERM', () => void onSignal('SIGTERM'))
+  // Node exits on an unhandled rejection by default; one workflow's unawaited promise must not
+  // take every other run down with it. Logged, and the process lives on.
+  process.on('unhandledRejection', (reason) => console.error('parley: unhandled rejection (an unawaited promise in a workflow?)', reason))
+}

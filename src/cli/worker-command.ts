@@ -1,0 +1,31 @@
+import { parseArgs } from 'node:util'
+import { loadConfig } from '../config.ts'
+import { createWorker } from '../runtime/worker.ts'
+import { CliError } from './cli-error.ts'
+import { loadWorkflows } from './load-workflows.ts'
+import { openPostgres, storeKindOf } from './open-store.ts'
+import { stopOnSignals } from './stop-signals.ts'
+
+/**
+ * `parley worker [module]`: executes runs that API processes (`parley serve --no-worker`) create
+ * in a shared PostgreSQL store; as many as you like, on as many machines.
+ */
+export async function workerCommand(args: string[]): Promise<void> {
+  const config = loadConfig()
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { store: { type: 'string' } } })
+  const kind = storeKindOf(values.store ?? 'postgres', config)
+  if (kind !== 'postgres') throw new CliError(`parley worker needs a store other processes share (postgres), not ${kind}`)
+  const workflows = await loadWorkflows(positionals[0])
+  const store = openPostgres(config)
+  const worker = createWorker({ workflows, store, ...config.worker })
+  const { resumed, failed } = await worker.start()
+  // The worker's own timers do not hold the process (they are unref'd): this does, until a stop signal.
+  const alive = setInterval(() => undefined, 60_000)
+  console.log(`parley: worker ${worker.id} ready (store: postgres, schema ${config.postgres.schema})`)
+  if (resumed + failed > 0) console.log(`parley: ${resumed} run(s) taken over, ${failed} marked failed`)
+  stopOnSignals('the worker: parking its runs (another worker resumes them)', async () => {
+    await worker.stop()
+    clearInterval(alive)
+    await store.close()
+  })
+}
