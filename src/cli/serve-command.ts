@@ -6,7 +6,7 @@ import { serve } from '../server.ts'
 import { CliError } from './cli-error.ts'
 import { loadWorkflows } from './load-workflows.ts'
 import { openStore, storeKindOf } from './open-store.ts'
-import { stopOnSignals } from './stop-signals.ts'
+import { reportOnSignal, stopOnSignals } from './stop-signals.ts'
 
 /**
  * `parley serve [module] [--no-worker]`: the HTTP API, the docs and the web UI, and — unless
@@ -49,5 +49,6 @@ export async function serveCommand(args: string[]): Promise<void> {
   console.log(`parley: web UI at ${server.url}/ , API docs at ${server.url}/docs`)
   const { resumed, failed } = server.interrupted
   if (resumed + failed > 0) console.log(`parley: ${resumed} interrupted run(s) resumed, ${failed} marked failed`)
+  reportOnSignal(() => app.runs.executingCount)
   stopOnSignals('the server: answering held polls, parking runs (they resume on the next start)', () => server.close())
 }

@@ -25,3 +25,18 @@ export function stopOnSignals(what: string, stop: () => Promise<void>): void {
   // take every other run down with it. Logged, and the process lives on.
   process.on('unhandledRejection', (reason) => console.error('parley: unhandled rejection (an unawaited promise in a workflow?)', reason))
 }
+
+/**
+ * On SIGUSR2, prints one line with the process's memory and how many runs it executes: for an
+ * operator watching a worker (`kill -USR2 <pid>`). Started with `--expose-gc` (NODE_OPTIONS), it
+ * collects garbage first, so that the heap figure is what is alive.
+ */
+export function reportOnSignal(executing: () => number): void {
+  process.on('SIGUSR2', () => {
+    const collect = (globalThis as { gc?: () => void }).gc
+    collect?.()
+    const { rss, heapUsed } = process.memoryUsage()
+    const kib = (bytes: number) => Math.round(bytes / 1024)
+    console.log(`parley: memory rss=${kib(rss)}KiB heap_used=${kib(heapUsed)}KiB${collect ? ' (after gc)' : ''} executing=${executing()}`)
+  })
+}

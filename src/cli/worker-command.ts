@@ -4,7 +4,7 @@ import { createWorker } from '../runtime/worker.ts'
 import { CliError } from './cli-error.ts'
 import { loadWorkflows } from './load-workflows.ts'
 import { openPostgres, storeKindOf } from './open-store.ts'
-import { stopOnSignals } from './stop-signals.ts'
+import { reportOnSignal, stopOnSignals } from './stop-signals.ts'
 
 /**
  * `parley worker [module]`: executes runs that API processes (`parley serve --no-worker`) create
@@ -23,6 +23,7 @@ export async function workerCommand(args: string[]): Promise<void> {
   const alive = setInterval(() => undefined, 60_000)
   console.log(`parley: worker ${worker.id} ready (store: postgres, schema ${config.postgres.schema})`)
   if (resumed + failed > 0) console.log(`parley: ${resumed} run(s) taken over, ${failed} marked failed`)
+  reportOnSignal(() => worker.executingCount)
   stopOnSignals('the worker: parking its runs (another worker resumes them)', async () => {
     await worker.stop()
     clearInterval(alive)

@@ -252,7 +252,12 @@ export class Worker {
       executions.map((execution) => execution.lease),
       this.leaseMs,
     )
-    for (const runId of lost) this.#executing.get(runId)?.controller.abort(new LeaseLostError(runId))
+    for (const runId of lost) {
+      const execution = this.#executing.get(runId)
+      if (!execution || execution.controller.signal.aborted) continue
+      console.error(`parley: worker ${this.id} lost its lease on run ${runId} (another worker took it over); it stops here`)
+      execution.controller.abort(new LeaseLostError(runId))
+    }
   }
 
   /** Parks the runs that have waited `parkAfterMs` (all waiting runs, over the memory budget). */

@@ -107,3 +107,13 @@ export const fragile = defineWorkflow({
     return ui.textInput({ prompt: 'Anything?' })
   },
 })
+
+/** One question, one answer: the smallest run that waits for a person. */
+export const one_question = defineWorkflow({
+  name: 'one_question',
+  description: 'Asks one question and completes with the answer',
+  async run(ui) {
+    const answer = await ui.textInput({ prompt: 'Anything?' })
+    return `answered ${answer}`
+  },
+})

@@ -52,8 +52,10 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     options: `-c search_path=${pg.escapeIdentifier(schema)}`,
   }
   const pool = new pg.Pool({ ...connection, max: options.poolSize ?? 10, application_name: 'parley' })
-  // An idle connection the server dropped (a restart) must not take the process down; the next query reconnects.
+  // A connection the server dropped (a restart, a partition) must not take the process down: idle,
+  // the pool reports it here; checked out, the client itself does, and the query in flight rejects.
   pool.on('error', () => undefined)
+  pool.on('connect', (client) => client.on('error', () => undefined))
   const channels: Channels = channelsOf(schema)
   const notifications = new Notifications({
     client: () => new pg.Client({ ...connection, application_name: 'parley-listener' }),

@@ -1,0 +1,81 @@
+import { expect, it } from 'vitest'
+import { describeWithPostgres, useCluster } from '../support/cluster.ts'
+import { call } from '../support/contract.ts'
+import { answer, listMessages, nextQuestion, readLog, startRun } from '../support/contract-runs.ts'
+import { START_TIMEOUT_MS } from '../support/parley-process.ts'
+
+/**
+ * Two API processes and two workers on one PostgreSQL schema, as a load balancer would spread
+ * requests: no request needs the process that saw the run before.
+ */
+
+const cluster = useCluster()
+
+describeWithPostgres('two API processes and two workers on PostgreSQL', () => {
+  it(
+    'starts a run on one API, follows it on the other, answers and cancels on either: the same messages, cursor and errors',
+    async () => {
+      const [one, two] = await Promise.all([cluster.api(), cluster.api(), cluster.worker(), cluster.worker()])
+      if (!one || !two) throw new Error('no API processes')
+      const run = await startRun(one.url, 'quiz_loop', { max_rounds: 3 })
+      // A poll held on API 2 is woken by the worker's append through LISTEN/NOTIFY.
+      const started = await listMessages(two.url, run.id, 'after=0&wait=10')
+      expect(started.body.messages[0]?.type).toBe('workflow_started')
+      const question = await nextQuestion(two.url, run.id)
+      const held = listMessages(two.url, run.id, `after=${question.seq}&wait=20`)
+      await answer(one.url, run.id, question.id, 'hello')
+      expect((await held).body.messages[0]).toMatchObject({ type: 'reply', content: { question_id: question.id, answer: 'hello' } })
+
+      // The same problems from either process.
+      const again = await call(two.url, 'POST', `/v1/runs/${run.id}/replies`, { body: { question_id: question.id, answer: 'other' } })
+      expect(again.status).toBe(409)
+      expect(again.body.code).toBe('question_not_pending')
+
+      // A cancel on API 2 stops the run where a worker executes it, at once in the store.
+      await nextQuestion(one.url, run.id)
+      expect((await call(two.url, 'POST', `/v1/runs/${run.id}/cancel`)).status).toBe(200)
+      const log = await readLog(one.url, run.id)
+      expect(log.slice(-2).map((message) => message.type)).toEqual(['system_message', 'workflow_completed'])
+      expect(log.map((message) => message.seq)).toEqual(log.map((_, index) => index + 1))
+      expect((await readLog(two.url, run.id)).map((message) => message.id)).toEqual(log.map((message) => message.id))
+      expect((await call(two.url, 'GET', `/v1/runs/${run.id}`)).body.status).toBe('cancelled')
+    },
+    START_TIMEOUT_MS * 3,
+  )
+
+  it(
+    'keeps 200 concurrent runs apart across both APIs and both workers: no gap, no duplicate, no cross-talk',
+    async () => {
+      const apis = await Promise.all([cluster.api(), cluster.api()])
+      await Promise.all([cluster.worker(), cluster.worker()])
+      const urls = apis.map((api) => api.url)
+      const at = (index: number) => urls[index % 2] ?? ''
+      const results = await Promise.all(
+        Array.from({ length: 200 }, async (_, index) => {
+          const run = await startRun(at(index), 'quiz_loop', { max_rounds: 2 })
+          const note = await nextQuestion(at(index + 1), run.id)
+          await answer(at(index), run.id, note.id, `note ${index}`)
+          const next = await nextQuestion(at(index + 1), run.id)
+          await answer(at(index + 1), run.id, next.id, 'stop')
+          const log = await readLog(at(index), run.id)
+          return { index, run: (await call(at(index + 1), 'GET', `/v1/runs/${run.id}`)).body, log }
+        }),
+      )
+      for (const { index, run, log } of results) {
+        expect(run).toMatchObject({ status: 'completed', result: `1 note(s): note ${index}` })
+        expect(log.map((message) => message.seq)).toEqual(log.map((_, position) => position + 1))
+        expect(log.map((message) => message.type)).toEqual([
+          'workflow_started',
+          'text_input',
+          'reply',
+          'text_message',
+          'multiple_choice',
+          'reply',
+          'workflow_completed',
+        ])
+        expect(log[3].content.body).toBe(`Noted: note ${index}`)
+      }
+    },
+    START_TIMEOUT_MS * 6,
+  )
+})
