@@ -78,4 +78,47 @@ describeWithPostgres('two API processes and two workers on PostgreSQL', () => {
     },
     START_TIMEOUT_MS * 6,
   )
+
+  it(
+    'holds per-user limits, idempotency keys and ownership across API processes, in the database',
+    async () => {
+      const keys = { PARLEY_API_KEYS: 'alice-key-0123456789:alice,bob-key-0123456789:bob', PARLEY_MAX_ACTIVE_RUNS: '5' }
+      const apis = await Promise.all([cluster.api(keys), cluster.api(keys)])
+      await cluster.worker(keys)
+      const as = (user: 'alice' | 'bob') => ({ authorization: `Bearer ${user}-key-0123456789` })
+      const url = (index: number) => apis[index % 2]?.url ?? ''
+
+      // Twenty creates at once, half on each API: the limit of five holds.
+      const creates = await Promise.all(
+        Array.from({ length: 20 }, (_, index) =>
+          call(url(index), 'POST', '/v1/runs', { body: { workflow: 'one_question' }, headers: as('alice') }),
+        ),
+      )
+      expect(creates.filter((created) => created.status === 201)).toHaveLength(5)
+      expect(creates.filter((created) => created.status === 429).map((created) => created.body.code)).toEqual(
+        Array(15).fill('too_many_active_runs'),
+      )
+
+      // One Idempotency-Key sent to both APIs at once: one run.
+      const keyed = await Promise.all(
+        [0, 1, 2, 3].map((index) =>
+          call(url(index), 'POST', '/v1/runs', {
+            body: { workflow: 'one_question' },
+            headers: { ...as('bob'), 'idempotency-key': 'order-42' },
+          }),
+        ),
+      )
+      expect(new Set(keyed.map((created) => created.body.id)).size).toBe(1)
+      expect(keyed.map((created) => created.status).sort()).toEqual([200, 200, 200, 201])
+
+      // Alice's run does not exist for Bob, on either API.
+      const alices = creates.find((created) => created.status === 201)?.body.id
+      for (const index of [0, 1]) {
+        const seen = await call(url(index), 'GET', `/v1/runs/${alices}`, { headers: as('bob') })
+        expect(seen.status).toBe(404)
+        expect(seen.body.code).toBe('run_not_found')
+      }
+    },
+    START_TIMEOUT_MS * 3,
+  )
 })
