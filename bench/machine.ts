@@ -42,7 +42,7 @@ function shell(script: string): string {
 }
 
 let clockTicks: number | undefined
-const clkTck = () => {
+export const clkTck = () => {
   clockTicks ??= Number(shell('getconf CLK_TCK')) || 100
   return clockTicks
 }

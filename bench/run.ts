@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { LOAD_CPU, machineInfo } from './machine.ts'
+import { BENCH_DATABASE_URL } from './postgres-target.ts'
 import { hasTaskset, killAll } from './processes.ts'
 import type { BenchResults, PeerStatus } from './report.ts'
 import { checkTargets, renderReport } from './report.ts'
@@ -129,7 +130,9 @@ const describe = (outcome: { target: string; error: string | null }) => (outcome
 try {
   if (runs('latency')) {
     for (const n of plan.latencyRuns) {
-      for (const target of ['floor', 'parley-memory'] as const) {
+      // PostgreSQL at 100 runs: a worker's append reaching a poll held by the API process (LISTEN/NOTIFY).
+      const withPostgres = BENCH_DATABASE_URL && n === 100 ? (['parley-postgres'] as const) : []
+      for (const target of ['floor', 'parley-memory', ...withPostgres] as const) {
         log(`delivery latency: ${target}, ${n} runs, think ${thinkMs(n)} ms`)
         const outcome = await converse(target, n, thinkMs(n), plan.windows, context)
         results.latency.push({ ...outcome, runs: n, think_ms: thinkMs(n) })
@@ -155,6 +158,8 @@ try {
   }
   if (runs('roundtrip')) {
     const targets: TargetName[] = ['floor', 'parley-memory', 'parley-sqlite', 'parley-sqlite-nojournal']
+    if (BENCH_DATABASE_URL) targets.push('parley-postgres')
+    else log('round trips: parley-postgres left out (DATABASE_URL is not set)')
     for (const target of targets) {
       log(`round trips: ${target}, ${plan.clients} clients`)
       const outcome = await roundTrips(target, plan.clients, plan.windows, context)

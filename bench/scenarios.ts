@@ -7,6 +7,8 @@ import { cpuBetween, LOAD_CPU, sampleGroup } from './machine.ts'
 import { launch } from './processes.ts'
 import type { LoadEvent, LoadSpec, WindowResult } from './protocol.ts'
 import type { LatencySummary } from './stats.ts'
+import type { TargetSample } from './target-sample.ts'
+import { countedRssKiB, partsBetween, sampleParts } from './target-sample.ts'
 import type { RunningTarget, TargetContext, TargetName } from './targets.ts'
 import { REPO, startTarget } from './targets.ts'
 
@@ -20,6 +22,8 @@ export interface WindowMeasure extends WindowResult {
   peak_rss_mib: number
   /** The load generator's CPU over the window: near 100% means it, not the server, set the pace. */
   load_cpu_percent: number
+  /** CPU seconds of each process group of the target (API, worker) and beside it (the PostgreSQL server). */
+  cpu_parts: Record<string, number>
 }
 
 export interface ScenarioOutcome {
@@ -67,11 +71,11 @@ async function runLoad(spec: LoadSpec, target: RunningTarget, context: TargetCon
   generator.child.stderr?.pipe(stderr)
   const send = (line: string) => generator.child.stdin?.write(`${line}\n`)
   const windows: WindowMeasure[] = []
-  let start: GroupSample | undefined
+  let start: TargetSample | undefined
   let loadStart: GroupSample | undefined
   let peak = 0
   const peakTimer = setInterval(() => {
-    if (start) peak = Math.max(peak, sampleGroup(target.process.pid).rssKiB)
+    if (start) peak = Math.max(peak, countedRssKiB(target.parts))
   }, 250)
   let failure: string | null = null
   const cancelDeadline = new AbortController()
@@ -92,11 +96,11 @@ async function runLoad(spec: LoadSpec, target: RunningTarget, context: TargetCon
         if (!line.startsWith('@')) continue
         const event = JSON.parse(line.slice(1)) as LoadEvent
         if (event.event === 'window-start') {
-          start = sampleGroup(target.process.pid)
+          start = sampleParts(target.parts)
           loadStart = sampleGroup(generator.pid)
           peak = start.rssKiB
         } else if (event.event === 'window-end' && start && loadStart) {
-          const end = sampleGroup(target.process.pid)
+          const end = sampleParts(target.parts)
           const cpu = cpuBetween(start, end)
           const load = cpuBetween(loadStart, sampleGroup(generator.pid))
           windows.push({
@@ -106,6 +110,7 @@ async function runLoad(spec: LoadSpec, target: RunningTarget, context: TargetCon
             rss_mib: mib(end.rssKiB),
             peak_rss_mib: mib(Math.max(peak, end.rssKiB)),
             load_cpu_percent: load.percent,
+            cpu_parts: partsBetween(start, end),
           })
           start = undefined
         } else if (event.event === 'failed') failure = event.message
@@ -129,10 +134,10 @@ async function runLoad(spec: LoadSpec, target: RunningTarget, context: TargetCon
 async function settle(target: RunningTarget, maxMs = 60_000): Promise<void> {
   const deadline = performance.now() + maxMs
   let quiet = 0
-  let previous = sampleGroup(target.process.pid)
+  let previous = sampleParts(target.parts)
   while (quiet < 2 && performance.now() < deadline) {
     await sleep(400)
-    const now = sampleGroup(target.process.pid)
+    const now = sampleParts(target.parts)
     quiet = cpuBetween(previous, now).percent < 5 ? quiet + 1 : 0
     previous = now
   }
@@ -195,18 +200,18 @@ async function outcome(name: TargetName, work: () => Promise<WindowMeasure[]>): 
 async function idleRep(name: TargetName, runs: number, probes: number, context: TargetContext): Promise<IdleRep> {
   return withTarget(name, context, runs, async (target) => {
     await settle(target)
-    const fresh = sampleGroup(target.process.pid).rssKiB
+    const fresh = sampleParts(target.parts).rssKiB
     let before = 0
     let held = 0
     let probed: Extract<LoadEvent, { event: 'probed' }> | undefined
     await runLoad({ kind: 'idle', baseUrl: target.baseUrl, runs, probes, deadlineMs: 240_000 }, target, context, async (event, send) => {
       if (event.event === 'ready') {
         await settle(target)
-        before = sampleGroup(target.process.pid).rssKiB
+        before = sampleParts(target.parts).rssKiB
         send('hold')
       } else if (event.event === 'held') {
         await settle(target)
-        held = sampleGroup(target.process.pid).rssKiB
+        held = sampleParts(target.parts).rssKiB
         send('probe')
       } else if (event.event === 'probed') {
         probed = event

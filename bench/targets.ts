@@ -6,13 +6,22 @@ import { langgraph } from './peers/langgraph.ts'
 import { mastra } from './peers/mastra.ts'
 import type { PeerDefinition } from './peers/peer.ts'
 import { preparePeer } from './peers/peer.ts'
+import { postgresTarget } from './postgres-target.ts'
 import type { Launched } from './processes.ts'
 import { freePort, launch, waitForHttp } from './processes.ts'
 import type { AdapterName } from './protocol.ts'
+import type { SampledPart } from './target-sample.ts'
 
 /** The servers the bench measures, each started fresh on the server core and stopped after. */
 
-export type TargetName = 'floor' | 'parley-memory' | 'parley-sqlite' | 'parley-sqlite-nojournal' | 'mastra' | 'langgraph'
+export type TargetName =
+  | 'floor'
+  | 'parley-memory'
+  | 'parley-sqlite'
+  | 'parley-sqlite-nojournal'
+  | 'parley-postgres'
+  | 'mastra'
+  | 'langgraph'
 export type PeerName = 'mastra' | 'langgraph'
 
 export const REPO = fileURLToPath(new URL('../', import.meta.url))
@@ -22,7 +31,10 @@ export interface RunningTarget {
   name: TargetName
   baseUrl: string
   adapter: AdapterName
+  /** The process that serves HTTP (its group). */
   process: Launched
+  /** Every process group whose CPU is measured: the target's (counted) and servers beside it (reported). */
+  parts: SampledPart[]
   stop(): Promise<void>
 }
 
@@ -62,7 +74,14 @@ export async function startTarget(name: TargetName, context: TargetContext, clie
   let launched: Launched
   let adapter: AdapterName = 'log-api'
   let readyPath = '/healthz'
-  if (name === 'floor') {
+  let parts: SampledPart[] | undefined
+  let cleanup = async () => undefined as unknown
+  if (name === 'parley-postgres') {
+    const postgres = await postgresTarget({ port, logFile, profile: context.profileDir, env: parleyEnv() })
+    launched = postgres.api
+    parts = postgres.parts
+    cleanup = postgres.stop
+  } else if (name === 'floor') {
     launched = launch(name, ['node', '--import', 'tsx', 'bench/floor-server.ts', '--port', String(port)], {
       cwd: REPO,
       env: process.env,
@@ -89,12 +108,15 @@ export async function startTarget(name: TargetName, context: TargetContext, clie
     adapter = peer.adapter
     readyPath = peer.readyPath
   }
-  const stop = () => launched.stop(context.profileDir ? 15_000 : 3000)
+  const stop = async () => {
+    await launched.stop(context.profileDir ? 15_000 : 3000)
+    await cleanup()
+  }
   try {
     await waitForHttp(`${baseUrl}${readyPath}`, launched, 60_000)
   } catch (error) {
     await stop()
     throw error
   }
-  return { name, baseUrl, adapter, process: launched, stop }
+  return { name, baseUrl, adapter, process: launched, parts: parts ?? [{ name, pgid: launched.pid, counted: true as const }], stop }
 }
