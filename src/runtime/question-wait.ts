@@ -58,7 +58,10 @@ export function waitForAnswer({ store, runId, question, signal, expiryDraft, lea
       }
     }
     const onAbort = () => finish(signal.reason instanceof Error ? signal.reason : new RunCancelledError(runId))
-    const unsubscribe = store.subscribe(runId, () => void check())
+    // A wake-up that shows the run still waiting (a message of its own, a poll's usage) is let pass unread.
+    const unsubscribe = store.subscribe(runId, (hint) => {
+      if (hint?.status !== 'awaiting_input') void check()
+    })
     const expiresAt = question.content.expires_at
     const cancelTimer = expiresAt ? setTimerAt(Date.parse(expiresAt), () => void expire()) : () => undefined
     signal.addEventListener('abort', onAbort, { once: true })

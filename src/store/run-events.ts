@@ -1,11 +1,24 @@
+import type { RunStatus } from '../schemas/runs.ts'
+
+/**
+ * What a wake-up may say of the run after the change, when the backend knows it cheaply: a
+ * listener that learns nothing concerns it (no new message, still waiting) need not read the store.
+ */
+export interface RunHint {
+  last_seq: number
+  status: RunStatus
+}
+
+export type RunListener = (hint?: RunHint) => void
+
 /**
  * In-process wake-ups, one channel per run. Listeners are plain callbacks held in a Set, so a
  * held long-poll costs one Set entry; dropping the last listener drops the channel.
  */
 export class RunEvents {
-  readonly #channels = new Map<string, Set<() => void>>()
+  readonly #channels = new Map<string, Set<RunListener>>()
 
-  subscribe(runId: string, listener: () => void): () => void {
+  subscribe(runId: string, listener: RunListener): () => void {
     let channel = this.#channels.get(runId)
     if (!channel) {
       channel = new Set()
@@ -20,11 +33,11 @@ export class RunEvents {
     }
   }
 
-  emit(runId: string): void {
+  emit(runId: string, hint?: RunHint): void {
     const channel = this.#channels.get(runId)
     if (!channel) return
     // Copy first: a listener typically unsubscribes itself while we iterate.
-    for (const listener of [...channel]) listener()
+    for (const listener of [...channel]) listener(hint)
   }
 
   /** Wakes every listener of every run: after a gap in which changes may have been missed, each re-checks. */

@@ -1,5 +1,6 @@
 import type { Answer, ErrorContent, Message, MessageDraft, Question } from '../schemas/messages.ts'
 import type { RunStatus, Usage } from '../schemas/runs.ts'
+import type { RunListener } from './run-events.ts'
 
 /** A run as stored: the wire `Run` plus what only the server sees. */
 export interface RunRecord {
@@ -236,7 +237,8 @@ export interface Store {
    * otherwise at `wakeAt` (a sleep's end) or at once. Not parked, it is ready at once.
    */
   releaseLease(lease: Lease, release: { park: boolean; wakeAt: number | null }): Promise<void>
-  subscribe(runId: string, listener: () => void): () => void
+  /** Called after every change to the run, with a hint of its state when the backend has one at hand. */
+  subscribe(runId: string, listener: RunListener): () => void
   /** Called when a run may have become ready (created unclaimed, answered, released), in any process. */
   onRunnable(listener: () => void): () => void
   /** Called with the id of each run that finishes (completed, failed, cancelled), in any process. */

@@ -44,9 +44,11 @@ export const MIGRATIONS: readonly string[] = [
     run_id text NOT NULL REFERENCES runs (id),
     status text NOT NULL,
     question text NOT NULL,
+    expires_at timestamptz,
     answer text,
-    reply text
+    reply_id text
   );
+  CREATE INDEX questions_pending ON questions (run_id) WHERE status = 'pending';
   CREATE TABLE journal (
     run_id text NOT NULL REFERENCES runs (id),
     position integer NOT NULL,

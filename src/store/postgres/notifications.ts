@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import type { RunHint } from '../run-events.ts'
 import { RunEvents, StoreSignals } from '../run-events.ts'
 
 /** The NOTIFY channels of one store (named after its schema, so that stores sharing a database stay apart). */
@@ -59,9 +60,9 @@ export class Notifications {
     return this.#connecting
   }
 
-  /** What this process tells the others; `payload` is a run id (or empty). */
-  payload(runId: string): string {
-    return `${this.#options.origin}|${runId}`
+  /** This process's mark on what it sends: `origin|runId[|last_seq|status]` (the SQL that notifies builds the rest). */
+  get origin(): string {
+    return this.#options.origin
   }
 
   async close(): Promise<void> {
@@ -126,11 +127,10 @@ export class Notifications {
   }
 
   #dispatch(channel: string, payload: string): void {
-    const bar = payload.indexOf('|')
-    if (payload.slice(0, bar) === this.#options.origin) return
-    const runId = payload.slice(bar + 1)
+    const [origin, runId = '', seq, status] = payload.split('|')
+    if (origin === this.#options.origin) return
     const { run, runnable, finished } = this.#options.channels
-    if (channel === run) this.events.emit(runId)
+    if (channel === run) this.events.emit(runId, seq && status ? { last_seq: Number(seq), status: status as RunHint['status'] } : undefined)
     else if (channel === runnable) this.signals.runnable()
     else if (channel === finished) this.signals.finished(runId)
   }

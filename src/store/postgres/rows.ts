@@ -68,10 +68,10 @@ export function runValues(run: RunRecord): unknown[] {
 }
 
 export interface QuestionRow {
-  run_id: string
   status: QuestionRecord['status']
   question: string
   answer: string | null
+  /** The reply message's text, joined from `messages` by the question's `reply_id`. */
   reply: string | null
 }
 

@@ -24,9 +24,9 @@ export const listMessages: RouteHandler<typeof listMessagesRoute, AppEnv> = asyn
   return c.json(
     {
       messages: page.messages,
-      next_after: last ? last.seq : Math.min(query.after, page.run.last_seq),
-      run_status: page.run.status,
-      last_seq: page.run.last_seq,
+      next_after: last ? last.seq : Math.min(query.after, page.last_seq),
+      run_status: page.status,
+      last_seq: page.last_seq,
     },
     200,
   )
