@@ -30,49 +30,53 @@ export interface MessagePageData extends RunState {
 /**
  * The long-poll: answers at once when messages after the cursor exist or the run has finished,
  * otherwise waits for the store's wake-up for this run (not a timer loop) or until `waitMs`.
- * A wake-up that carries the run's state (`RunHint`) and shows nothing new is let pass without
- * reading the store. Whatever way the wait ends, its listener, timer and abort handler are gone.
+ *
+ * It listens before it reads the first page (`firstPage`: the run and its messages, in one read
+ * where the store can), so a change between the two is never missed; a wake-up that carries the
+ * run's state (`RunHint`) and shows nothing new is let pass without reading the store. Whatever
+ * way the wait ends, its listener, timer and abort handler are gone.
  */
-export async function waitForMessages(store: Store, known: RunState, wait: MessageWait): Promise<MessagePageData> {
-  let state: RunState = { status: known.status, last_seq: known.last_seq }
-  // The state in hand is current unless a message is newer than it: every status change comes
-  // with a message, so only then is the run read again.
-  const read = async (): Promise<MessagePageData> => {
-    const messages = await store.listMessages(wait.runId, wait.after, wait.limit)
-    const newest = messages.at(-1)?.seq ?? 0
-    if (newest > state.last_seq) {
-      const latest = await store.getRun(wait.runId)
-      if (latest) state = { status: latest.status, last_seq: latest.last_seq }
-    }
-    return { messages, ...state }
-  }
-  const ready = (candidate: RunState) => candidate.last_seq > wait.after || isFinished(candidate.status)
-  if (ready(state) || wait.waitMs <= 0 || wait.stopping?.aborted) return read()
-  if (wait.signal?.aborted) return { messages: [], ...state }
+export function waitForMessages(store: Store, wait: MessageWait, firstPage: () => Promise<MessagePageData>): Promise<MessagePageData> {
+  if (wait.waitMs <= 0 || wait.stopping?.aborted) return firstPage()
 
   return new Promise((resolve, reject) => {
     let settled = false
+    let holding = false
     let reading = false
     let wokenWhileReading = false
+    /** The run's state as last known; undefined until the first page is in. */
+    let state: RunState | undefined
+    let timer: NodeJS.Timeout | undefined
 
+    const ready = (candidate: RunState) => candidate.last_seq > wait.after || isFinished(candidate.status)
     const finish = (outcome: MessagePageData | Error) => {
       if (settled) return
       settled = true
-      if (wait.gauge) wait.gauge.held--
+      if (holding && wait.gauge) wait.gauge.held--
       unsubscribe()
       clearTimeout(timer)
       wait.signal?.removeEventListener('abort', onAbort)
       wait.stopping?.removeEventListener('abort', onAbort)
       outcome instanceof Error ? reject(outcome) : resolve(outcome)
     }
+    const fail = (error: unknown) => finish(error instanceof Error ? error : new Error(String(error)))
+    // The state in hand is current unless a message is newer than it: every status change comes
+    // with a message, so only then is the run read again.
+    const read = async (known: RunState): Promise<MessagePageData> => {
+      const messages = await store.listMessages(wait.runId, wait.after, wait.limit)
+      const newest = messages.at(-1)?.seq ?? 0
+      if (newest <= known.last_seq) return { messages, ...known }
+      const latest = await store.getRun(wait.runId)
+      return { messages, ...(latest ? { status: latest.status, last_seq: latest.last_seq } : known) }
+    }
     const check = async (hint?: RunHint) => {
       if (settled) return
       if (hint) {
         // The wake-up says what changed: nothing for this cursor, or enough to read the page at once.
         if (!ready(hint)) return
-        if (hint.last_seq >= state.last_seq) state = hint
+        if (!state || hint.last_seq >= state.last_seq) state = hint
       }
-      if (reading) {
+      if (reading || !state) {
         wokenWhileReading = true
         return
       }
@@ -86,30 +90,41 @@ export async function waitForMessages(store: Store, known: RunState, wait: Messa
             if (latest) state = { status: latest.status, last_seq: latest.last_seq }
           }
           known = false
-          if (ready(state)) return finish(await read())
+          if (ready(state)) return finish(await read(state))
         } while (wokenWhileReading && !settled)
       } catch (error) {
-        finish(error instanceof Error ? error : new Error(String(error)))
+        fail(error)
       } finally {
         reading = false
       }
     }
-    if (wait.gauge) wait.gauge.held++
-    const onAbort = () => finish({ messages: [], ...state })
-    // Subscribe before the re-check, so a message appended in between still wakes us.
+    const onAbort = () => state && finish({ messages: [], ...state })
+    // Listening before the first read: a message appended while it runs still wakes the wait.
     const unsubscribe = store.subscribe(wait.runId, (hint) => void check(hint))
-    const timer = setTimeout(async () => {
-      if (settled) return
-      try {
-        const latest = await store.getRun(wait.runId)
-        finish({ messages: [], ...(latest ? { status: latest.status, last_seq: latest.last_seq } : state) })
-      } catch (error) {
-        finish(error instanceof Error ? error : new Error(String(error)))
-      }
-    }, wait.waitMs)
-    wait.signal?.addEventListener('abort', onAbort, { once: true })
-    // Answered with the state in hand, never a reset connection: the client polls again from the same cursor.
-    wait.stopping?.addEventListener('abort', onAbort, { once: true })
-    void check()
+    reading = true
+    firstPage().then(
+      (page) => {
+        reading = false
+        if (page.messages.length > 0 || isFinished(page.status)) return finish(page)
+        state = { status: page.status, last_seq: page.last_seq }
+        if (wait.signal?.aborted) return finish({ messages: [], ...state })
+        holding = true
+        if (wait.gauge) wait.gauge.held++
+        timer = setTimeout(async () => {
+          if (settled) return
+          try {
+            const latest = await store.getRun(wait.runId)
+            finish({ messages: [], ...(latest ? { status: latest.status, last_seq: latest.last_seq } : (state ?? page)) })
+          } catch (error) {
+            fail(error)
+          }
+        }, wait.waitMs)
+        wait.signal?.addEventListener('abort', onAbort, { once: true })
+        // Answered with the state in hand, never a reset connection: the client polls again from the same cursor.
+        wait.stopping?.addEventListener('abort', onAbort, { once: true })
+        if (wokenWhileReading) void check()
+      },
+      (error: unknown) => fail(error),
+    )
   })
 }

@@ -20,9 +20,11 @@ export interface AnswerWait {
   expiryDraft: MessageDraft
   /** The executing worker's lease: the expiry is its write. */
   lease: Lease | undefined
+  /** The question is known to be pending now (just asked, nothing changed since): no first read. */
+  knownPending?: boolean
 }
 
-export function waitForAnswer({ store, runId, question, signal, expiryDraft, lease }: AnswerWait): Promise<QuestionOutcome> {
+export function waitForAnswer({ store, runId, question, signal, expiryDraft, lease, knownPending }: AnswerWait): Promise<QuestionOutcome> {
   if (signal.aborted) return Promise.reject(signal.reason instanceof Error ? signal.reason : new RunCancelledError(runId))
   return new Promise<QuestionOutcome>((resolve, reject) => {
     let done = false
@@ -65,6 +67,6 @@ export function waitForAnswer({ store, runId, question, signal, expiryDraft, lea
     const expiresAt = question.content.expires_at
     const cancelTimer = expiresAt ? setTimerAt(Date.parse(expiresAt), () => void expire()) : () => undefined
     signal.addEventListener('abort', onAbort, { once: true })
-    void check()
+    if (!knownPending) void check()
   })
 }

@@ -105,6 +105,10 @@ export function createRunEffects({ store, runId, signal, journal, lease, monitor
     const claimed = claim(call)
     await yieldIfBusy()
     let question: Question
+    // Asked now, the question is known pending unless something changed the run since: listening
+    // from before the append tells (wake-ups that show it still waiting do not count), and spares a read.
+    let changedSince = true
+    let stopListening: () => void = () => undefined
     if (claimed.recorded) {
       const message = recordedMessage(claimed)
       if (!isQuestion(message)) throw new Error(`journal entry #${claimed.position} of run ${runId} is not a question`)
@@ -113,15 +117,32 @@ export function createRunEffects({ store, runId, signal, journal, lease, monitor
       // The deadline is fixed once, when the question is first asked, and kept in its message.
       const expiresAt = timeoutSeconds === null ? null : new Date(Date.now() + timeoutSeconds * 1000).toISOString()
       const asked = { ...checked, content: { ...checked.content, expires_at: expiresAt } } as QuestionDraft
-      const message = await guard(() => store.append(runId, asked, { effect: record(call, claimed, null), lease }))
+      changedSince = false
+      stopListening = store.subscribe(runId, (hint) => {
+        if (hint?.status !== 'awaiting_input') changedSince = true
+      })
+      const message = await guard(() => store.append(runId, asked, { effect: record(call, claimed, null), lease })).catch(
+        (error: unknown) => {
+          stopListening()
+          throw error
+        },
+      )
       if (!isQuestion(message)) throw new Error('the store returned a non-question for a question')
       question = message
     }
     const expiresAt = question.content.expires_at
     monitor?.waiting('question', expiresAt ? Date.parse(expiresAt) : null)
-    const outcome = await waitForAnswer({ store, runId, question, signal, expiryDraft: expiryDraft(question), lease }).finally(() =>
-      monitor?.active(),
-    )
+    const waiting = waitForAnswer({
+      store,
+      runId,
+      question,
+      signal,
+      expiryDraft: expiryDraft(question),
+      lease,
+      knownPending: !changedSince,
+    })
+    stopListening()
+    const outcome = await waiting.finally(() => monitor?.active())
     if (outcome.kind === 'answered') return outcome.answer
     if (question.content.on_timeout === 'default') return defaultAnswer(question)
     throw new QuestionExpiredError(question.id, question.content.expires_at ?? '')

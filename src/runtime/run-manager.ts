@@ -96,6 +96,13 @@ export class RunManager {
     }
   }
 
+  /** The run and its messages after `after`, if it exists and belongs to `userId` (else the same 404 as `getOwnedRun`). */
+  async readOwnedPage(userId: string, runId: string, after: number, limit: number) {
+    const page = await this.#options.store.readPage(runId, after, limit)
+    if (!page || page.run.user_id !== userId) throw new ParleyError('run_not_found', `No run with id "${runId}"`)
+    return page
+  }
+
   /** The run if it exists and belongs to `userId`; anyone else gets the same 404 as for no run at all. */
   async getOwnedRun(userId: string, runId: string): Promise<RunRecord> {
     const run = await this.#options.store.getRun(runId)
@@ -126,7 +133,7 @@ export class RunManager {
     if (!record) throw new ParleyError('question_not_found', `Run "${runId}" has no question "${questionId}"`)
     const problem = answerProblem(record.question, answer)
     if (problem) throw new ParleyError('answer_invalid', problem, [{ field: 'body.answer', message: problem }])
-    const outcome = await store.answerQuestion(runId, questionId, answer, record.question.recipient ?? 'user')
+    const outcome = await store.answerQuestion(runId, questionId, answer, record.question.recipient ?? 'user', record.question.sender)
     switch (outcome.kind) {
       case 'answered':
         return { reply: outcome.reply, created: true }

@@ -210,6 +210,8 @@ export interface Store {
   countActiveRuns(userId: string): Promise<number>
   append(runId: string, draft: MessageDraft, options?: AppendOptions): Promise<Message>
   listMessages(runId: string, afterSeq: number, limit: number): Promise<Message[]>
+  /** The run and its messages after `afterSeq` (at most `limit`), read together: the first read of a poll. Null: no run. */
+  readPage(runId: string, afterSeq: number, limit: number): Promise<{ run: RunRecord; messages: Message[] } | null>
   /** Journals an effect that emits no message, with the usage it adds to the run's. */
   recordEffect(runId: string, write: EffectWrite): Promise<void>
   /** The run's journal in position order, each entry with the message it emitted. */
@@ -218,8 +220,15 @@ export interface Store {
   /**
    * Records a reply, unless the question is no longer pending — or its `expires_at` has passed,
    * which counts as expired even before `expireQuestion` has run. A run no worker holds is ready again.
+   * `replyTo` (the question's sender, the reply's recipient) spares a read when the caller has the question.
    */
-  answerQuestion(runId: string, questionId: string, answer: Answer, replyFrom: string | null): Promise<AnswerOutcome>
+  answerQuestion(
+    runId: string,
+    questionId: string,
+    answer: Answer,
+    replyFrom: string | null,
+    replyTo?: string | null,
+  ): Promise<AnswerOutcome>
   /** Expires a pending question: `draft` is appended, the run is `running` again, all at once. */
   expireQuestion(runId: string, questionId: string, draft: MessageDraft, fence?: Fenced): Promise<ExpireOutcome>
   /**

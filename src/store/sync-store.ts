@@ -177,6 +177,11 @@ export function createSyncStore(backend: SyncBackend): SyncStore {
       return backend.messagesAfter(runId, afterSeq, limit)
     },
 
+    async readPage(runId, afterSeq, limit) {
+      const run = backend.loadRun(runId)
+      return run ? { run, messages: backend.messagesAfter(runId, afterSeq, limit) } : null
+    },
+
     async getQuestion(runId, questionId) {
       const record = questionOf(runId, questionId)
       if (!record) return null

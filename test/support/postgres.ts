@@ -41,5 +41,6 @@ export function openPostgresStore(options: Partial<PostgresStoreOptions> = {}): 
 } {
   if (!DATABASE_URL) throw new Error('no DATABASE_URL')
   const fresh = freshSchema()
-  return { store: createPostgresStore({ url: DATABASE_URL, schema: fresh.schema, poolSize: 5, ...options }), ...fresh }
+  // No idle timers on pooled connections: the long-poll tests count the process's timers.
+  return { store: createPostgresStore({ url: DATABASE_URL, schema: fresh.schema, poolSize: 5, idleTimeoutMs: 0, ...options }), ...fresh }
 }

@@ -4,7 +4,7 @@ import type { Answer, Message, MessageDraft, Question } from '../../schemas/mess
 import { isFinished } from '../../schemas/runs.ts'
 import { monotonicNow, newRunRecord, sameAnswer } from '../records.ts'
 import type { RunEvents, RunHint } from '../run-events.ts'
-import type { AnswerOutcome, EffectRecord, ExpireOutcome, Fenced, QuestionRecord, RunRecord, Store } from '../store.ts'
+import type { AnswerOutcome, EffectRecord, ExpireOutcome, QuestionRecord, RunRecord, Store } from '../store.ts'
 import { JournalConflictError, LeaseLostError, RunFinishedError } from '../store.ts'
 import type { PendingMessage } from './message-text.ts'
 import { pendingMessage } from './message-text.ts'
@@ -12,16 +12,15 @@ import { migrate } from './migrations.ts'
 import type { Channels } from './notifications.ts'
 import { channelsOf, Notifications } from './notifications.ts'
 import type { JournalRow, QuestionRow, RunRow } from './rows.ts'
-import { RUN_COLUMNS, runValues, toJournalEntry, toQuestion, toRecord } from './rows.ts'
+import { RUN_COLUMNS, toJournalEntry, toQuestion, toRecord } from './rows.ts'
 import {
   APPEND,
   CREATE_RUN,
   FINISH_RUN,
   GET_QUESTION,
-  LOCK_QUESTION,
-  LOCK_RUN,
   RECORD_EFFECT,
   RECORD_USAGE,
+  RELEASE_LEASE,
   RUN_STATE,
   SETTLE_QUESTION,
 } from './statements.ts'
@@ -36,6 +35,8 @@ export interface PostgresStoreOptions {
   poolSize?: number
   /** How long to wait for a connection before answering 503. Default 5 s. */
   connectTimeoutMs?: number
+  /** How long a pooled connection may sit idle before it is closed; 0: never. Default 10 s. */
+  idleTimeoutMs?: number
 }
 
 export type PostgresStore = Store & {
@@ -46,8 +47,16 @@ export type PostgresStore = Store & {
   migrate(): Promise<number[]>
 }
 
-type Query = pg.ClientBase
-type Locked = RunRow & { lease_token: string; lease_owner: string | null; ready_at: Date | null }
+/** What the PL/pgSQL functions answer (migrations.ts). */
+type CreateOutcome = { kind: 'existing'; run: RunRow } | { kind: 'limit_reached'; active: number } | { kind: 'created' }
+type SettleOutcome =
+  | { kind: 'settled'; seq: number; ready: boolean }
+  | { kind: 'answered'; answer: string | null; reply: string | null }
+  | { kind: 'not_pending'; status: QuestionRecord['status'] }
+  | { kind: 'not_found' }
+  | { kind: 'finished' }
+  | { kind: 'lease_lost' }
+type FinishOutcome = { kind: 'done'; run: RunRow } | { kind: 'finished' } | { kind: 'lease_lost' }
 
 /**
  * PostgreSQL, for several API and worker processes on several machines: any process answers any
@@ -63,7 +72,12 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     options: `-c search_path=${pg.escapeIdentifier(schema)}`,
   }
-  const pool = new pg.Pool({ ...connection, max: options.poolSize ?? 10, application_name: 'parley' })
+  const pool = new pg.Pool({
+    ...connection,
+    max: options.poolSize ?? 10,
+    idleTimeoutMillis: options.idleTimeoutMs ?? 10_000,
+    application_name: 'parley',
+  })
   // A connection the server dropped (a restart, a partition) must not take the process down: idle,
   // the pool reports it here; checked out, the client itself does, and the query in flight rejects.
   pool.on('error', () => undefined)
@@ -103,30 +117,6 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     }
   }
 
-  /** One transaction on one pooled connection; what it queued for this process runs after the commit. */
-  async function transaction<T>(work: (client: Query, after: (wake: () => void) => void) => Promise<T>): Promise<T> {
-    await ready()
-    const client = await pool.connect().catch((error: unknown) => {
-      throw unavailable(error)
-    })
-    const wakes: (() => void)[] = []
-    let broken: Error | undefined
-    try {
-      await client.query('BEGIN')
-      const result = await work(client, (wake) => wakes.push(wake))
-      await client.query('COMMIT')
-      for (const wake of wakes) wake()
-      return result
-    } catch (error) {
-      await client.query('ROLLBACK').catch((rollback: unknown) => {
-        broken = rollback instanceof Error ? rollback : new Error(String(rollback))
-      })
-      throw translate(error)
-    } finally {
-      client.release(broken)
-    }
-  }
-
   /** Why a fenced write changed nothing: no run, a finished one, or one another worker holds now. */
   async function refusal(runId: string): Promise<Error> {
     const { rows } = await query<{ status: RunRecord['status']; lease_token: string }>('run-state', RUN_STATE, [runId])
@@ -141,58 +131,42 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     notifications.events.emit(runId, hint)
   }
 
-  async function lockRun(client: Query, runId: string, fence?: Fenced): Promise<{ run: RunRecord; row: Locked } | null> {
-    const { rows } = await client.query<Locked>({ name: 'lock-run', text: LOCK_RUN, values: [runId] })
-    const row = rows[0]
-    if (!row) return null
-    if (fence?.lease && Number(row.lease_token) !== fence.lease.token && !isFinished(row.status)) throw new LeaseLostError(runId)
-    return { run: toRecord(row), row }
-  }
-
-  async function lockQuestion(client: Query, runId: string, questionId: string) {
-    const { rows } = await client.query<QuestionRow & { expired: boolean }>({
-      name: 'lock-question',
-      text: LOCK_QUESTION,
-      values: [questionId, runId, new Date().toISOString()],
-    })
-    const row = rows[0]
-    return row ? { record: toQuestion(row), expired: row.expired } : null
-  }
-
-  /** Settles a locked, pending question with `message` (a reply or the expiry's record) in one statement. */
+  /**
+   * Settles a pending question in one call of parley_settle_question: a reply, or its expiry by
+   * the worker holding the run. The outcome as the function reports it, the message once settled.
+   */
   async function settle(
-    client: Query,
-    after: (wake: () => void) => void,
-    target: { runId: string; questionId: string; status: 'answered' | 'expired'; answer: Answer | null },
+    target: { runId: string; questionId: string; status: 'answered' | 'expired'; answer: Answer | null; token: number | null },
     message: PendingMessage,
-  ): Promise<Message> {
-    const { runId, questionId, status, answer } = target
-    const { rows } = await client.query<{ last_seq: number; status: RunRecord['status']; ready: boolean }>({
-      name: 'settle-question',
-      text: SETTLE_QUESTION,
-      values: [
-        runId,
-        questionId,
-        status,
-        answer === null ? null : JSON.stringify(answer),
-        message.id,
-        message.prefix,
-        message.suffix,
-        monotonicNow(),
-        message.type,
-        status === 'answered' ? message.id : null,
-        channels.run,
-        channels.runnable,
-        origin,
-      ],
-    })
-    const row = rows[0]
-    if (!row) throw new Error(`run ${runId} vanished while locked`)
-    after(() => {
-      wake(runId, { last_seq: row.last_seq, status: row.status })
-      if (row.ready) notifications.signals.runnable()
-    })
-    return message.at(row.last_seq)
+  ): Promise<SettleOutcome> {
+    const { runId, questionId, status, answer, token } = target
+    const { rows } = await query<{ outcome: SettleOutcome }>('settle-question', SETTLE_QUESTION, [
+      runId,
+      questionId,
+      status,
+      answer === null ? null : JSON.stringify(answer),
+      message.id,
+      message.type,
+      message.prefix,
+      message.suffix,
+      monotonicNow(),
+      new Date().toISOString(),
+      token,
+      channels.run,
+      channels.runnable,
+      origin,
+    ])
+    const outcome = rows[0]?.outcome ?? { kind: 'not_found' }
+    if (outcome.kind === 'settled') {
+      wake(runId, { last_seq: outcome.seq, status: 'running' })
+      if (outcome.ready) notifications.signals.runnable()
+    }
+    return outcome
+  }
+
+  async function getQuestion(runId: string, questionId: string): Promise<QuestionRecord | null> {
+    const { rows } = await query<QuestionRow>('get-question', GET_QUESTION, [questionId, runId])
+    return rows[0] ? toQuestion(rows[0]) : null
   }
 
   function journalValues(effect: EffectRecord | null | undefined): unknown[] {
@@ -207,37 +181,38 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     migrate: ready,
 
     async createRun(input) {
-      return transaction(async (client, after) => {
-        // One create at a time per user: the idempotency lookup and the active-run count that follow hold.
-        await client.query({ name: 'lock-user', text: 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', values: [input.user_id] })
-        if (input.idempotency_key !== null) {
-          const { rows } = await client.query<RunRow>({
-            name: 'run-by-key',
-            text: `SELECT ${RUN_COLUMNS} FROM runs WHERE user_id = $1 AND idempotency_key = $2`,
-            values: [input.user_id, input.idempotency_key],
-          })
-          if (rows[0]) return { kind: 'existing' as const, run: toRecord(rows[0]) }
+      const run = newRunRecord(input, monotonicNow())
+      const claimed = input.lease
+      const { rows } = await query<{ outcome: CreateOutcome }>('create-run', CREATE_RUN, [
+        run.id,
+        run.user_id,
+        run.workflow,
+        JSON.stringify(run.params),
+        JSON.stringify(run.usage),
+        run.created_at,
+        run.idempotency_key,
+        run.request_hash,
+        claimed?.owner ?? null,
+        claimed?.ms ?? 0,
+        input.max_active_runs,
+        channels.runnable,
+        origin,
+      ])
+      const outcome = rows[0]?.outcome
+      if (!outcome) throw new Error('parley_create_run answered nothing')
+      switch (outcome.kind) {
+        case 'existing':
+          return { kind: 'existing', run: toRecord(outcome.run) }
+        case 'limit_reached':
+          return { kind: 'limit_reached', active: Number(outcome.active) }
+        case 'created':
+          if (!claimed) notifications.signals.runnable()
+          return { kind: 'created', run, lease: claimed ? { runId: run.id, token: 1 } : null }
+        default: {
+          const unreachable: never = outcome
+          throw new Error(`unexpected outcome ${JSON.stringify(unreachable)}`)
         }
-        const run = newRunRecord(input, monotonicNow())
-        const claimed = input.lease
-        const { rows } = await client.query<{ active: string; inserted: string }>({
-          name: 'create-run',
-          text: CREATE_RUN,
-          values: [
-            ...runValues(run),
-            claimed?.owner ?? null,
-            claimed ? 1 : 0,
-            claimed?.ms ?? 0,
-            input.max_active_runs,
-            channels.runnable,
-            origin,
-          ],
-        })
-        const active = Number(rows[0]?.active ?? 0)
-        if (Number(rows[0]?.inserted ?? 0) === 0) return { kind: 'limit_reached' as const, active }
-        if (!claimed) after(() => notifications.signals.runnable())
-        return { kind: 'created' as const, run, lease: claimed ? { runId: run.id, token: 1 } : null }
-      })
+      }
     },
 
     async getRun(runId) {
@@ -301,6 +276,18 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       return message.at(row.last_seq)
     },
 
+    async readPage(runId, afterSeq, limit) {
+      const { rows } = await query<RunRow & { page: Message[] | null }>(
+        'read-page',
+        `SELECT ${RUN_COLUMNS}, (SELECT json_agg(m.body::json ORDER BY m.seq) FROM
+           (SELECT body, seq FROM messages WHERE run_id = $1 AND seq > $2 ORDER BY seq LIMIT $3) m) AS page
+         FROM runs WHERE id = $1`,
+        [runId, afterSeq, limit],
+      )
+      const row = rows[0]
+      return row ? { run: toRecord(row), messages: row.page ?? [] } : null
+    },
+
     async listMessages(runId, afterSeq, limit) {
       const { rows } = await query<{ body: string }>(
         'messages-after',
@@ -347,100 +334,98 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       return rows.map(toJournalEntry)
     },
 
-    async getQuestion(runId, questionId): Promise<QuestionRecord | null> {
-      const { rows } = await query<QuestionRow>('get-question', GET_QUESTION, [questionId, runId])
-      return rows[0] ? toQuestion(rows[0]) : null
-    },
+    getQuestion,
 
-    async answerQuestion(runId, questionId, answer, replyFrom): Promise<AnswerOutcome> {
-      return transaction(async (client, after): Promise<AnswerOutcome> => {
-        // The run's row first, then the question's: every transaction locks in that order.
-        const locked = await lockRun(client, runId)
-        if (!locked) return { kind: 'not_found' }
-        const found = await lockQuestion(client, runId, questionId)
-        if (!found) return { kind: 'not_found' }
-        const { record, expired } = found
-        if (record.status === 'answered' && record.reply && sameAnswer(record.answer, answer))
-          return { kind: 'duplicate', reply: record.reply }
-        if (record.status !== 'pending') return { kind: 'not_pending', status: record.status }
-        // Past its deadline the question takes no reply, even before the runtime has expired it.
-        if (expired) return { kind: 'not_pending', status: 'expired' }
-        if (isFinished(locked.run.status)) throw new RunFinishedError(runId)
-        const draft: MessageDraft = {
-          type: 'reply',
-          content: { question_id: questionId, answer },
-          sender: replyFrom,
-          recipient: record.question.sender,
-          auto_reply: false,
+    async answerQuestion(runId, questionId, answer, replyFrom, replyTo): Promise<AnswerOutcome> {
+      let recipient = replyTo
+      if (recipient === undefined) {
+        const question = await getQuestion(runId, questionId)
+        if (!question) return { kind: 'not_found' }
+        recipient = question.question.sender
+      }
+      const draft: MessageDraft = {
+        type: 'reply',
+        content: { question_id: questionId, answer },
+        sender: replyFrom,
+        recipient,
+        auto_reply: false,
+      }
+      const message = pendingMessage(runId, draft, monotonicNow())
+      const outcome = await settle({ runId, questionId, status: 'answered', answer, token: null }, message)
+      switch (outcome.kind) {
+        case 'settled':
+          return { kind: 'answered', reply: message.at(outcome.seq) }
+        case 'answered': {
+          const reply = outcome.reply === null ? null : (JSON.parse(outcome.reply) as Message)
+          if (reply && outcome.answer !== null && sameAnswer(JSON.parse(outcome.answer), answer)) return { kind: 'duplicate', reply }
+          return { kind: 'not_pending', status: 'answered' }
         }
-        const reply = await settle(
-          client,
-          after,
-          { runId, questionId, status: 'answered', answer },
-          pendingMessage(runId, draft, monotonicNow()),
-        )
-        return { kind: 'answered', reply }
-      })
+        case 'not_pending':
+          return { kind: 'not_pending', status: outcome.status }
+        case 'not_found':
+          return { kind: 'not_found' }
+        case 'finished':
+          throw new RunFinishedError(runId)
+        case 'lease_lost':
+          throw new LeaseLostError(runId)
+        default: {
+          const unreachable: never = outcome
+          throw new Error(`unexpected outcome ${JSON.stringify(unreachable)}`)
+        }
+      }
     },
 
     async expireQuestion(runId, questionId, draft, fence = {}): Promise<ExpireOutcome> {
-      return transaction(async (client, after): Promise<ExpireOutcome> => {
-        const locked = await lockRun(client, runId, fence)
-        if (!locked) throw new Error(`unknown run ${runId}`)
-        if (isFinished(locked.run.status)) throw new RunFinishedError(runId)
-        const found = await lockQuestion(client, runId, questionId)
-        if (!found) throw new Error(`run ${runId} has no question ${questionId}`)
-        const { record } = found
-        if (record.status === 'answered' && record.answer !== null) return { kind: 'answered', answer: record.answer }
-        if (record.status !== 'pending') return { kind: 'not_pending', status: record.status }
-        const message = await settle(
-          client,
-          after,
-          { runId, questionId, status: 'expired', answer: null },
-          pendingMessage(runId, draft, monotonicNow()),
-        )
-        return { kind: 'expired', message }
-      })
+      const message = pendingMessage(runId, draft, monotonicNow())
+      const outcome = await settle({ runId, questionId, status: 'expired', answer: null, token: fence.lease?.token ?? null }, message)
+      switch (outcome.kind) {
+        case 'settled':
+          return { kind: 'expired', message: message.at(outcome.seq) }
+        case 'answered':
+          return { kind: 'answered', answer: JSON.parse(outcome.answer ?? 'null') }
+        case 'not_pending':
+          return { kind: 'not_pending', status: outcome.status }
+        case 'not_found':
+          throw new Error(`run ${runId} has no question ${questionId}`)
+        case 'finished':
+          throw new RunFinishedError(runId)
+        case 'lease_lost':
+          throw new LeaseLostError(runId)
+        default: {
+          const unreachable: never = outcome
+          throw new Error(`unexpected outcome ${JSON.stringify(unreachable)}`)
+        }
+      }
     },
 
     async finishRun(runId, finish) {
-      return transaction(async (client, after) => {
-        const locked = await lockRun(client, runId)
-        if (!locked || isFinished(locked.run.status)) return null
-        if (finish.lease && finish.lease.token !== Number(locked.row.lease_token)) throw new LeaseLostError(runId)
-        const now = monotonicNow()
-        const next: RunRecord = { ...locked.run, ...finish.change }
-        const messages = finish.drafts.map((draft) => pendingMessage(runId, draft, now))
-        const { rows } = await client.query<RunRow>({
-          name: 'finish-run',
-          text: FINISH_RUN,
-          values: [
-            runId,
-            finish.questionStatus,
-            next.status,
-            next.result,
-            next.error && JSON.stringify(next.error),
-            next.finished_at,
-            now,
-            messages.length,
-            messages.map((message) => message.id),
-            messages.map((message) => message.type),
-            messages.map((message) => message.prefix),
-            messages.map((message) => message.suffix),
-            channels.run,
-            channels.finished,
-            origin,
-          ],
-        })
-        const row = rows[0]
-        if (!row) throw new Error(`run ${runId} vanished while locked`)
-        const finished = toRecord(row)
-        after(() => {
-          wake(runId, { last_seq: finished.last_seq, status: finished.status })
-          notifications.signals.finished(runId)
-        })
-        return finished
-      })
+      const now = monotonicNow()
+      const { change } = finish
+      const messages = finish.drafts.map((draft) => pendingMessage(runId, draft, now))
+      const { rows } = await query<{ outcome: FinishOutcome }>('finish-run', FINISH_RUN, [
+        runId,
+        finish.lease?.token ?? null,
+        finish.questionStatus,
+        change.status,
+        change.result ?? null,
+        change.error ? JSON.stringify(change.error) : null,
+        change.finished_at ?? null,
+        now,
+        messages.map((message) => message.id),
+        messages.map((message) => message.type),
+        messages.map((message) => message.prefix),
+        messages.map((message) => message.suffix),
+        channels.run,
+        channels.finished,
+        origin,
+      ])
+      const outcome = rows[0]?.outcome
+      if (!outcome || outcome.kind === 'finished') return null
+      if (outcome.kind === 'lease_lost') throw new LeaseLostError(runId)
+      const finished = toRecord(outcome.run)
+      wake(runId, { last_seq: finished.last_seq, status: finished.status })
+      notifications.signals.finished(runId)
+      return finished
     },
 
     async claimRuns(owner, { limit, leaseMs }) {
@@ -471,33 +456,15 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     },
 
     async releaseLease({ runId, token }, release) {
-      await transaction(async (client, after) => {
-        const { rows } = await client.query<{ status: RunRecord['status']; pending_question: string | null; lease_token: string }>({
-          name: 'lock-lease',
-          text: 'SELECT status, pending_question, lease_token FROM runs WHERE id = $1 FOR UPDATE',
-          values: [runId],
-        })
-        const row = rows[0]
-        if (!row || Number(row.lease_token) !== token || isFinished(row.status)) return
-        // Ready at once; or, parked: waiting for a reply, at its question's deadline (never, without one); else at its wake-up.
-        let readyAt: number | 'now' | null = 'now'
-        if (release.park && row.status === 'awaiting_input') {
-          const expiresAt = row.pending_question ? (JSON.parse(row.pending_question) as Question).content.expires_at : null
-          readyAt = expiresAt ? Date.parse(expiresAt) : null
-        } else if (release.park && release.wakeAt !== null) {
-          readyAt = release.wakeAt
-        }
-        await client.query({
-          name: 'release-lease',
-          text: `UPDATE runs SET lease_owner = NULL,
-                 ready_at = CASE WHEN $2::text = 'now' THEN now() WHEN $3::float8 IS NULL THEN NULL ELSE to_timestamp($3::float8 / 1000) END
-                 WHERE id = $1`,
-          values: [runId, readyAt === 'now' ? 'now' : 'at', readyAt === 'now' ? null : readyAt],
-        })
-        if (readyAt === null) return
-        await client.query({ name: 'notify', text: 'SELECT pg_notify($1, $2)', values: [channels.runnable, `${origin}|${runId}`] })
-        after(() => notifications.signals.runnable())
-      })
+      const { rows } = await query<{ ready: boolean }>('release-lease', RELEASE_LEASE, [
+        runId,
+        token,
+        release.park,
+        release.wakeAt,
+        channels.runnable,
+        origin,
+      ])
+      if (rows[0]?.ready) notifications.signals.runnable()
     },
 
     subscribe(runId, listener) {

@@ -46,27 +46,6 @@ export function toRecord(row: RunRow): RunRecord {
   }
 }
 
-/** The run's columns in RUN_COLUMNS order, as query parameters. */
-export function runValues(run: RunRecord): unknown[] {
-  return [
-    run.id,
-    run.user_id,
-    run.workflow,
-    run.status,
-    JSON.stringify(run.params),
-    run.result,
-    run.error && JSON.stringify(run.error),
-    run.pending_question && JSON.stringify(run.pending_question),
-    run.last_seq,
-    JSON.stringify(run.usage),
-    run.created_at,
-    run.updated_at,
-    run.finished_at,
-    run.idempotency_key,
-    run.request_hash,
-  ]
-}
-
 export interface QuestionRow {
   status: QuestionRecord['status']
   question: string

@@ -6,20 +6,28 @@ import type { listMessagesRoute } from './routes.ts'
 export const listMessages: RouteHandler<typeof listMessagesRoute, AppEnv> = async (c) => {
   const { run_id: runId } = c.req.valid('param')
   const query = c.req.valid('query')
-  const run = await c.var.runs.getOwnedRun(c.var.userId, runId)
-  const page = await waitForMessages(c.var.runs.store, run, {
-    runId,
-    after: query.after,
-    limit: query.limit,
-    waitMs: query.wait * 1000,
-    // Read only if the poll waits: on @hono/node-server the signal comes with a full fetch Request
-    // built on demand, which a poll answered at once does not need.
-    get signal() {
-      return c.req.raw.signal
+  const { runs, userId } = c.var
+  const firstPage = async () => {
+    const { run, messages } = await runs.readOwnedPage(userId, runId, query.after, query.limit)
+    return { messages, status: run.status, last_seq: run.last_seq }
+  }
+  const page = await waitForMessages(
+    runs.store,
+    {
+      runId,
+      after: query.after,
+      limit: query.limit,
+      waitMs: query.wait * 1000,
+      // Read only if the poll waits: on @hono/node-server the signal comes with a full fetch Request
+      // built on demand, which a poll answered at once does not need.
+      get signal() {
+        return c.req.raw.signal
+      },
+      stopping: runs.stopping,
+      gauge: runs.polls,
     },
-    stopping: c.var.runs.stopping,
-    gauge: c.var.runs.polls,
-  })
+    firstPage,
+  )
   const last = page.messages.at(-1)
   return c.json(
     {
