@@ -3,6 +3,7 @@ import type { RunStatus } from '../schemas/runs.ts'
 import { isFinished } from '../schemas/runs.ts'
 import type { RunHint } from '../store/run-events.ts'
 import type { Store } from '../store/store.ts'
+import type { Stopping } from './stopping.ts'
 
 export interface MessageWait {
   runId: string
@@ -12,7 +13,7 @@ export interface MessageWait {
   /** The client's connection: aborted when it goes away, which ends the wait at once. */
   signal?: AbortSignal | undefined
   /** The server is stopping: the wait ends at once with what it has, and a new one does not begin. */
-  stopping?: AbortSignal | undefined
+  stopping?: Stopping | undefined
   /** Counts the polls held open right now (for /healthz). */
   gauge?: { held: number } | undefined
 }
@@ -37,7 +38,7 @@ export interface MessagePageData extends RunState {
  * way the wait ends, its listener, timer and abort handler are gone.
  */
 export function waitForMessages(store: Store, wait: MessageWait, firstPage: () => Promise<MessagePageData>): Promise<MessagePageData> {
-  if (wait.waitMs <= 0 || wait.stopping?.aborted) return firstPage()
+  if (wait.waitMs <= 0 || wait.stopping?.stopped) return firstPage()
 
   return new Promise((resolve, reject) => {
     let settled = false
@@ -47,6 +48,7 @@ export function waitForMessages(store: Store, wait: MessageWait, firstPage: () =
     /** The run's state as last known; undefined until the first page is in. */
     let state: RunState | undefined
     let timer: NodeJS.Timeout | undefined
+    let forgetStop = () => undefined as unknown
 
     const ready = (candidate: RunState) => candidate.last_seq > wait.after || isFinished(candidate.status)
     const finish = (outcome: MessagePageData | Error) => {
@@ -56,7 +58,7 @@ export function waitForMessages(store: Store, wait: MessageWait, firstPage: () =
       unsubscribe()
       clearTimeout(timer)
       wait.signal?.removeEventListener('abort', onAbort)
-      wait.stopping?.removeEventListener('abort', onAbort)
+      forgetStop()
       outcome instanceof Error ? reject(outcome) : resolve(outcome)
     }
     const fail = (error: unknown) => finish(error instanceof Error ? error : new Error(String(error)))
@@ -121,7 +123,7 @@ export function waitForMessages(store: Store, wait: MessageWait, firstPage: () =
         }, wait.waitMs)
         wait.signal?.addEventListener('abort', onAbort, { once: true })
         // Answered with the state in hand, never a reset connection: the client polls again from the same cursor.
-        wait.stopping?.addEventListener('abort', onAbort, { once: true })
+        forgetStop = wait.stopping?.onStop(onAbort) ?? forgetStop
         if (wokenWhileReading) void check()
       },
       (error: unknown) => fail(error),

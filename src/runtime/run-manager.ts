@@ -6,9 +6,10 @@ import { isFinished } from '../schemas/runs.ts'
 import type { RunRecord, Store } from '../store/store.ts'
 import { answerProblem } from './answers.ts'
 import type { Workflow } from './define-workflow.ts'
-import { ParleyError, ServerStoppingError } from './errors.ts'
+import { ParleyError } from './errors.ts'
 import type { WorkflowRegistry } from './registry.ts'
 import { cancelledDrafts } from './run-drafts.ts'
+import { Stopping } from './stopping.ts'
 import type { FirstClaim, Worker } from './worker.ts'
 
 export interface RunManagerOptions {
@@ -34,7 +35,7 @@ export interface StartRun {
  */
 export class RunManager {
   readonly #options: RunManagerOptions
-  readonly #stopping = new AbortController()
+  readonly #stopping = new Stopping()
   /** Long-polls held open in this process now (the long-poll keeps the count). */
   readonly polls = { held: 0 }
 
@@ -63,7 +64,7 @@ export class RunManager {
     const requestHash = request.idempotencyKey === undefined ? null : fingerprint(request.workflow, request.params)
     const worker = this.#options.worker
     // Executed where it is created when this process has room for it: no claim, no wait.
-    const local = worker?.accepting && !this.#stopping.signal.aborted ? worker : null
+    const local = worker?.accepting && !this.#stopping.stopped ? worker : null
     const outcome = await this.#options.store.createRun({
       user_id: request.userId,
       workflow: workflow.name,
@@ -164,8 +165,8 @@ export class RunManager {
   }
 
   /** Fires when the server begins to stop: held long-polls answer at once, new ones do not wait. */
-  get stopping(): AbortSignal {
-    return this.#stopping.signal
+  get stopping(): Stopping {
+    return this.#stopping
   }
 
   /**
@@ -173,7 +174,7 @@ export class RunManager {
    * where it is, its lease released, so it resumes at once elsewhere or on the next start).
    */
   async stop(graceMs = 5000): Promise<void> {
-    if (!this.#stopping.signal.aborted) this.#stopping.abort(new ServerStoppingError())
+    this.#stopping.stop()
     await this.#options.worker?.stop(graceMs)
   }
 

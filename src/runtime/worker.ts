@@ -25,6 +25,9 @@ export interface WorkerOptions {
   memoryBudgetBytes?: number | null
 }
 
+/** Runs parked in one turn of the parking timer, at most. */
+const PARK_BATCH = 200
+
 interface Execution {
   readonly run: RunRecord
   readonly lease: Lease
@@ -260,13 +263,21 @@ export class Worker {
     }
   }
 
-  /** Parks the runs that have waited `parkAfterMs` (all waiting runs, over the memory budget). */
+  /**
+   * Parks the runs that have waited `parkAfterMs` (all waiting runs, over the memory budget),
+   * longest-waiting first and at most PARK_BATCH a turn: thousands falling due at once are parked
+   * over a few seconds, not in one burst that would stall every request meanwhile.
+   */
   async #parkIdle(): Promise<void> {
     const over = this.#overBudget()
     const now = Date.now()
-    const idle = [...this.#executing.values()].filter(
-      (execution) => execution.resumable && execution.waitingSince !== null && (over || now - execution.waitingSince >= this.#parkAfterMs),
-    )
+    const idle = [...this.#executing.values()]
+      .filter(
+        (execution) =>
+          execution.resumable && execution.waitingSince !== null && (over || now - execution.waitingSince >= this.#parkAfterMs),
+      )
+      .sort((a, b) => (a.waitingSince ?? 0) - (b.waitingSince ?? 0))
+      .slice(0, PARK_BATCH)
     await Promise.all(idle.map((execution) => this.#park(execution)))
   }
 

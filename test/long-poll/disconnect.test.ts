@@ -16,7 +16,7 @@ async function until(condition: () => boolean, what: string, timeoutMs = 5_000):
 }
 
 describe.each(STORE_BACKENDS)('a client that disconnects mid-poll ($name store)', (backend) => {
-  const { store, server } = useServedStore(backend, [greet])
+  const { store, server, app } = useServedStore(backend, [greet])
 
   it('leaves no listener and no timer behind', async () => {
     const run = await startRun(server.url, 'greet')
@@ -34,11 +34,13 @@ describe.each(STORE_BACKENDS)('a client that disconnects mid-poll ($name store)'
     )
     await until(() => store.events.listenerCount === 1 + POLLS, 'the polls are held')
     await until(() => timers() >= timersBefore + POLLS / 2, 'their wait timers are set')
+    await until(() => app.runs.stopping.listenerCount === POLLS, 'each waits for the server to stop too')
 
     client.abort()
     for (const poll of held) await expect(poll).rejects.toThrow()
     await until(() => store.events.listenerCount === 1, 'their listeners are released')
     await until(() => timers() <= timersBefore, 'their wait timers are cleared')
+    expect(app.runs.stopping.listenerCount).toBe(0)
   })
 
   it('loses nothing: a new poll from the same cursor gets what arrived meanwhile', async () => {

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach } from 'vitest'
+import type { ParleyApp } from '../../src/http/app.ts'
 import { createApp } from '../../src/http/app.ts'
 import type { Workflow } from '../../src/runtime/define-workflow.ts'
 import type { RunningServer } from '../../src/server.ts'
@@ -59,18 +60,23 @@ export const STORE_BACKENDS: { name: string; open: () => OpenedStore }[] = [
  *   it('…', async () => { await startRun(server.url, 'greet') })
  * })
  */
-export function useServedStore(backend: { open: () => OpenedStore }, workflows: Workflow[]): { store: TestStore; server: RunningServer } {
+export function useServedStore(
+  backend: { open: () => OpenedStore },
+  workflows: Workflow[],
+): { store: TestStore; server: RunningServer; app: ParleyApp } {
   let opened: OpenedStore | undefined
   const store = new LateBound<TestStore>('the store')
   const server = new LateBound<RunningServer>('the server')
+  const app = new LateBound<ParleyApp>('the app')
   beforeEach(async () => {
     opened = backend.open()
     store.current = opened.store
-    server.current = await serve(createApp({ workflows, store: opened.store }), { port: 0 })
+    app.current = createApp({ workflows, store: opened.store })
+    server.current = await serve(app.current, { port: 0 })
   })
   afterEach(async () => {
     await server.current?.close()
     await opened?.dispose()
   })
-  return { store: store.value, server: server.value }
+  return { store: store.value, server: server.value, app: app.value }
 }
