@@ -4,6 +4,8 @@ import type { Answer, Message, MessageDraft, Question } from '../../schemas/mess
 import { isFinished } from '../../schemas/runs.ts'
 import { monotonicNow, newRunRecord, sameAnswer } from '../records.ts'
 import type { RunEvents, RunHint } from '../run-events.ts'
+import type { JournalRow, RunRow } from '../run-row.ts'
+import { RUN_COLUMNS, toJournalEntry, toRecord } from '../run-row.ts'
 import type { AnswerOutcome, EffectRecord, ExpireOutcome, QuestionRecord, RunRecord, Store } from '../store.ts'
 import { JournalConflictError, LeaseLostError, RunFinishedError } from '../store.ts'
 import type { PendingMessage } from './message-text.ts'
@@ -11,8 +13,8 @@ import { pendingMessage } from './message-text.ts'
 import { migrate } from './migrations.ts'
 import type { Channels } from './notifications.ts'
 import { channelsOf, Notifications } from './notifications.ts'
-import type { JournalRow, QuestionRow, RunRow } from './rows.ts'
-import { RUN_COLUMNS, toJournalEntry, toQuestion, toRecord } from './rows.ts'
+import type { QuestionRow } from './rows.ts'
+import { toQuestion } from './rows.ts'
 import {
   APPEND,
   CREATE_RUN,

@@ -3,30 +3,14 @@ import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import type { Message } from '../../schemas/messages.ts'
 import { FINISHED_STATUSES } from '../../schemas/runs.ts'
-import type { EffectRecord, JournalEntry, QuestionRecord, RunRecord } from '../store.ts'
+import type { JournalRow, RunRow } from '../run-row.ts'
+import { parse, RUN_COLUMNS, toJournalEntry, toRecord, toRunRow } from '../run-row.ts'
+import type { QuestionRecord } from '../store.ts'
 import type { LeaseRow } from '../sync-store.ts'
 import { createSyncStore } from '../sync-store.ts'
 import type { FileLock } from './file-lock.ts'
 import { lockSqliteFile, recordHolder } from './file-lock.ts'
 import { MIGRATIONS } from './migrations.ts'
-
-interface RunRow {
-  id: string
-  user_id: string
-  workflow: string
-  status: RunRecord['status']
-  params: string
-  result: string | null
-  error: string | null
-  pending_question: string | null
-  last_seq: number
-  usage: string
-  created_at: string
-  updated_at: string
-  finished_at: string | null
-  idempotency_key: string | null
-  request_hash: string | null
-}
 
 interface QuestionRow {
   id: string
@@ -35,40 +19,6 @@ interface QuestionRow {
   question: string
   answer: string | null
   reply: string | null
-}
-
-interface JournalRow {
-  position: number
-  kind: EffectRecord['kind']
-  name: string
-  fingerprint: string
-  summary: string
-  outcome: string | null
-  seq: number | null
-  created_at: string
-  message: string | null
-}
-
-const parse = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T))
-
-function toRecord(row: RunRow): RunRecord {
-  return {
-    ...row,
-    params: JSON.parse(row.params),
-    error: parse(row.error),
-    pending_question: parse(row.pending_question),
-    usage: JSON.parse(row.usage),
-  }
-}
-
-function toRow(run: RunRecord): RunRow {
-  return {
-    ...run,
-    params: JSON.stringify(run.params),
-    error: run.error && JSON.stringify(run.error),
-    pending_question: run.pending_question && JSON.stringify(run.pending_question),
-    usage: JSON.stringify(run.usage),
-  }
 }
 
 const FINISHED_SQL = FINISHED_STATUSES.map((s) => `'${s}'`).join(', ')
@@ -102,8 +52,7 @@ export function createSqliteStore(path: string) {
     throw error
   }
 
-  const columns =
-    'id, user_id, workflow, status, params, result, error, pending_question, last_seq, usage, created_at, updated_at, finished_at, idempotency_key, request_hash'
+  const columns = RUN_COLUMNS
   const statements = {
     insertRun: db.prepare<RunRow & LeaseRow>(
       `INSERT INTO runs (${columns}, lease_owner, lease_token, ready_at) VALUES (@id, @user_id, @workflow, @status, @params, @result, @error,
@@ -142,7 +91,7 @@ export function createSqliteStore(path: string) {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     journalOf: db.prepare<[string], JournalRow>(
-      `SELECT j.position, j.kind, j.name, j.fingerprint, j.summary, j.outcome, j.seq, j.created_at, m.body AS message
+      `SELECT j.position, j.kind, j.name, j.fingerprint, j.summary, j.outcome, j.created_at, m.body AS message
        FROM journal j LEFT JOIN messages m ON m.run_id = j.run_id AND m.seq = j.seq
        WHERE j.run_id = ? ORDER BY j.position`,
     ),
@@ -152,8 +101,8 @@ export function createSqliteStore(path: string) {
   return createSyncStore({
     kind: 'sqlite',
     transaction: (work) => db.transaction(work).immediate(),
-    insertRun: (run, lease) => void statements.insertRun.run({ ...toRow(run), ...lease }),
-    saveRun: (run) => void statements.saveRun.run(toRow(run)),
+    insertRun: (run, lease) => void statements.insertRun.run({ ...toRunRow(run), ...lease }),
+    saveRun: (run) => void statements.saveRun.run(toRunRow(run)),
     loadRun(runId) {
       const row = statements.loadRun.get(runId)
       return row ? toRecord(row) : null
@@ -215,19 +164,7 @@ export function createSqliteStore(path: string) {
         seq,
         now,
       ).changes === 1,
-    journalOf: (runId) =>
-      statements.journalOf.all(runId).map(
-        (row): JournalEntry => ({
-          position: row.position,
-          kind: row.kind,
-          name: row.name,
-          fingerprint: row.fingerprint,
-          summary: row.summary,
-          outcome: parse(row.outcome),
-          message: parse(row.message),
-          created_at: row.created_at,
-        }),
-      ),
+    journalOf: (runId) => statements.journalOf.all(runId).map(toJournalEntry),
     deleteJournal: (runId) => void statements.deleteJournal.run(runId),
     loadLease: (runId) => statements.loadLease.get(runId) ?? null,
     saveLease: (runId, lease) => void statements.saveLease.run(lease.owner, lease.token, lease.ready_at, runId),
