@@ -41,7 +41,6 @@ export class NonDeterminismError extends Error {
  */
 export class RunJournal {
   readonly #recorded = new Map<number, JournalEntry>()
-  readonly #lastRecorded: number
   readonly #onDivergence: (error: NonDeterminismError) => void
   #next = 1
   #divergence: NonDeterminismError | null = null
@@ -54,7 +53,6 @@ export class RunJournal {
   constructor(entries: readonly JournalEntry[], onDivergence: (error: NonDeterminismError) => void, options: { keeps: boolean }) {
     this.keeps = options.keeps
     for (const entry of entries) this.#recorded.set(entry.position, entry)
-    this.#lastRecorded = entries.reduce((last, entry) => Math.max(last, entry.position), 0)
     this.#onDivergence = onDivergence
   }
 
@@ -67,8 +65,9 @@ export class RunJournal {
   claim(call: EffectCall): ClaimedEffect {
     if (this.#divergence) throw this.#divergence
     const position = this.#next++
-    const fingerprint = fingerprintOf(call.args)
     const recorded = this.#recorded.get(position)
+    // Only what is written down or checked needs one: a run that keeps no journal hashes nothing.
+    const fingerprint = recorded || this.keeps ? fingerprintOf(call.args) : ''
     if (recorded && (recorded.kind !== call.kind || recorded.name !== call.name || recorded.fingerprint !== fingerprint)) {
       throw this.#diverge(
         position,
@@ -90,11 +89,6 @@ export class RunJournal {
       `The workflow returned after ${this.#next - 1} effect(s), but the journal holds effect #${unclaimed.position}: ` +
         `${describe(unclaimed)}. The workflow's code or inputs changed since this run started.`,
     )
-  }
-
-  /** Whether effects the journal holds are still ahead (the workflow is catching up, not live). */
-  get replaying(): boolean {
-    return this.#next <= this.#lastRecorded
   }
 
   #diverge(position: number, detail: string): NonDeterminismError {

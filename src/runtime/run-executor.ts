@@ -24,8 +24,8 @@ export interface Execution {
 /**
  * Executes a run to its end: from the top, the effects already in its journal replayed (a
  * resumed run catches up without emitting, calling or sleeping again), then live. It completes
- * the run, or fails it with an `error` message — never the server. A cancelled or parked run is
- * left as it is: cancel has settled it, and a parked one resumes on the next start.
+ * the run, or fails it with an `error` message — never the server. A cancelled, parked or stopped
+ * run is left as it is: cancel has settled it, and the others resume when a worker claims them again.
  */
 export async function executeRun({ store, workflow, run, lease, controller, monitor }: Execution): Promise<void> {
   const { signal } = controller

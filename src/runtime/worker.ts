@@ -69,8 +69,11 @@ export class Worker {
   readonly #timers: NodeJS.Timeout[] = []
   #started = false
   #stopping = false
+  #listening = false
   #claiming: Promise<number> | null = null
   #claimAgain = false
+  /** Counts what the first claim pass found, while it runs (start() reports it). */
+  #firstClaim: FirstClaim | null = null
 
   constructor(options: WorkerOptions) {
     this.#store = options.store
@@ -123,15 +126,11 @@ export class Worker {
     return first
   }
 
-  #firstClaim: FirstClaim | null = null
-
   /** Executes a run this process just created with a lease for this worker. */
   adopt(run: RunRecord, lease: Lease): void {
     this.#listen()
     this.#execute(run, lease)
   }
-
-  #listening = false
 
   /** A run that finishes elsewhere (a cancel through any API process) stops here at once. */
   #listen(): void {
@@ -274,7 +273,11 @@ export class Worker {
     const idle = [...this.#executing.values()]
       .filter(
         (execution) =>
-          execution.resumable && execution.waitingSince !== null && (over || now - execution.waitingSince >= this.#parkAfterMs),
+          execution.resumable &&
+          execution.waitingSince !== null &&
+          // Already being parked (or stopped): its execution is still unwinding.
+          !execution.controller.signal.aborted &&
+          (over || now - execution.waitingSince >= this.#parkAfterMs),
       )
       .sort((a, b) => (a.waitingSince ?? 0) - (b.waitingSince ?? 0))
       .slice(0, PARK_BATCH)

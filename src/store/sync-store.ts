@@ -98,9 +98,9 @@ export function createSyncStore(backend: SyncBackend): SyncStore {
     return true
   }
 
-  function changed<T>(runId: string, value: T): T {
-    events.emit(runId)
-    return value
+  /** Wakes the run's listeners, telling them its state after the change (they skip reads it makes needless). */
+  function changed(runId: string, run: Pick<RunRecord, 'last_seq' | 'status'>): void {
+    events.emit(runId, { last_seq: run.last_seq, status: run.status })
   }
 
   return {
@@ -143,16 +143,17 @@ export function createSyncStore(backend: SyncBackend): SyncStore {
     },
 
     async append(runId, draft, options = {}) {
-      const message = backend.transaction(() => {
+      const { message, run } = backend.transaction(() => {
         const now = monotonicNow()
-        const run = activeRun(runId, options)
+        const current = activeRun(runId, options)
         // The journal entry first: a taken position must leave nothing written (the memory backend has no rollback).
-        if (options.effect) journal(runId, options.effect, run.last_seq + 1, now)
-        const result = appendTo(run, draft, options.change, now)
+        if (options.effect) journal(runId, options.effect, current.last_seq + 1, now)
+        const result = appendTo(current, draft, options.change, now)
         backend.saveRun(result.run)
-        return result.message
+        return result
       })
-      return changed(runId, message)
+      changed(runId, run)
+      return message
     },
 
     async recordEffect(runId, write) {
@@ -189,7 +190,7 @@ export function createSyncStore(backend: SyncBackend): SyncStore {
       return question
     },
 
-    async answerQuestion(runId, questionId, answer: Answer, replyFrom): Promise<AnswerOutcome & { ready?: boolean }> {
+    async answerQuestion(runId, questionId, answer: Answer, replyFrom): Promise<AnswerOutcome> {
       const outcome = backend.transaction((): AnswerOutcome & { ready?: boolean } => {
         const record = questionOf(runId, questionId)
         if (!record) return { kind: 'not_found' }
@@ -214,7 +215,8 @@ export function createSyncStore(backend: SyncBackend): SyncStore {
       })
       if (outcome.kind !== 'answered') return outcome
       if (outcome.ready) signals.runnable()
-      return changed(runId, { kind: outcome.kind, reply: outcome.reply })
+      changed(runId, { last_seq: outcome.reply.seq, status: 'running' })
+      return { kind: outcome.kind, reply: outcome.reply }
     },
 
     async expireQuestion(runId, questionId, draft, fence = {}): Promise<ExpireOutcome> {
@@ -228,7 +230,8 @@ export function createSyncStore(backend: SyncBackend): SyncStore {
         backend.saveQuestion(runId, { question: record.question, status: 'expired', answer: null, reply: null })
         return { kind: 'expired', message }
       })
-      return outcome.kind === 'expired' ? changed(runId, outcome) : outcome
+      if (outcome.kind === 'expired') changed(runId, { last_seq: outcome.message.seq, status: 'running' })
+      return outcome
     },
 
     async finishRun(runId, finish) {
@@ -254,7 +257,8 @@ export function createSyncStore(backend: SyncBackend): SyncStore {
       })
       if (!finished) return null
       signals.finished(runId)
-      return changed(runId, finished)
+      changed(runId, finished)
+      return finished
     },
 
     async claimRuns(owner, { limit, leaseMs }) {
