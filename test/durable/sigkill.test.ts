@@ -232,6 +232,36 @@ describe('a run whose server is killed (SIGKILL) and started again', () => {
   )
 
   it(
+    'awaiting a question whose deadline passes while the server is down: it expires as soon as the run is back',
+    async () => {
+      await boot()
+      const run = await startRun(server.url, 'deadline', { timeout_seconds: 3, on_timeout: 'default', kind: 'single' })
+      const question = await nextQuestion(server.url, run.id)
+      await killHard(server)
+      const killedAt = Date.now()
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(question.content.expires_at) - Date.now()) + 200))
+      await boot()
+
+      const refused = await call(server.url, 'POST', `/v1/runs/${run.id}/replies`, { body: { question_id: question.id, answer: 'yes' } })
+      expect(refused.status).toBe(409)
+      expect(refused.body.code).toBe('question_expired')
+      const log = await readLog(server.url, run.id)
+      expect(log.map((message) => message.type)).toEqual([
+        'workflow_started',
+        'multiple_choice',
+        'system_message',
+        'text_message',
+        'workflow_completed',
+      ])
+      expect(log[2].content.message).toEqual({ event: 'question_expired', question_id: question.id, on_timeout: 'default', answer: 'no' })
+      // Recorded by the restarted server, not before the kill.
+      expect(Date.parse(log[2].created_at)).toBeGreaterThan(killedAt)
+      expect((await call(server.url, 'GET', `/v1/runs/${run.id}`)).body).toMatchObject({ status: 'completed', result: '"no"' })
+    },
+    TEST_TIMEOUT_MS,
+  )
+
+  it(
     'three times on one run: mid ctx.step, then awaiting each of two questions; steps, clock and dice stay as first recorded',
     async () => {
       await boot()
