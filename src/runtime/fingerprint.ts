@@ -5,7 +5,20 @@ import { createHash } from 'node:crypto'
  * same fingerprint whatever order a workflow built them in. 128 bits of SHA-256, hex.
  */
 export function fingerprintOf(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 32)
+  return sha256Hex(canonicalJson(value)).slice(0, 32)
+}
+
+/**
+ * What an `Idempotency-Key` is checked against: the workflow and the params as the client sent
+ * them. The full SHA-256 of their JSON, as stored with every run since the first release (a
+ * retry that spans an upgrade still matches its run).
+ */
+export function requestFingerprint(workflow: string, params: unknown): string {
+  return sha256Hex(JSON.stringify([workflow, params ?? {}]))
+}
+
+function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex')
 }
 
 /** JSON with object keys in sorted order; `undefined` fields are dropped, as JSON.stringify does. */

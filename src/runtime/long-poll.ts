@@ -24,6 +24,11 @@ export interface RunState {
   last_seq: number
 }
 
+/** Only what a page says of its run, whatever record it is read from. */
+export function stateOf(run: RunState): RunState {
+  return { status: run.status, last_seq: run.last_seq }
+}
+
 export interface MessagePageData extends RunState {
   messages: Message[]
 }
@@ -69,7 +74,7 @@ export function waitForMessages(store: Store, wait: MessageWait, firstPage: () =
       const newest = messages.at(-1)?.seq ?? 0
       if (newest <= known.last_seq) return { messages, ...known }
       const latest = await store.getRun(wait.runId)
-      return { messages, ...(latest ? { status: latest.status, last_seq: latest.last_seq } : known) }
+      return { messages, ...(latest ? stateOf(latest) : known) }
     }
     const check = async (hint?: RunHint) => {
       if (settled) return
@@ -89,7 +94,7 @@ export function waitForMessages(store: Store, wait: MessageWait, firstPage: () =
           wokenWhileReading = false
           if (!known) {
             const latest = await store.getRun(wait.runId)
-            if (latest) state = { status: latest.status, last_seq: latest.last_seq }
+            if (latest) state = stateOf(latest)
           }
           known = false
           if (ready(state)) return finish(await read(state))
@@ -108,7 +113,7 @@ export function waitForMessages(store: Store, wait: MessageWait, firstPage: () =
       (page) => {
         reading = false
         if (page.messages.length > 0 || isFinished(page.status)) return finish(page)
-        state = { status: page.status, last_seq: page.last_seq }
+        state = stateOf(page)
         if (wait.signal?.aborted) return finish({ messages: [], ...state })
         holding = true
         if (wait.gauge) wait.gauge.held++
@@ -116,7 +121,7 @@ export function waitForMessages(store: Store, wait: MessageWait, firstPage: () =
           if (settled) return
           try {
             const latest = await store.getRun(wait.runId)
-            finish({ messages: [], ...(latest ? { status: latest.status, last_seq: latest.last_seq } : (state ?? page)) })
+            finish({ messages: [], ...(latest ? stateOf(latest) : (state ?? page)) })
           } catch (error) {
             fail(error)
           }

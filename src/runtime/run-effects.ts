@@ -7,6 +7,7 @@ import { QuestionExpiredError, RunCancelledError } from './errors.ts'
 import { yieldIfBusy } from './fair-share.ts'
 import type { ClaimedEffect, EffectCall, RunJournal } from './journal.ts'
 import { waitForAnswer } from './question-wait.ts'
+import { describeThrown } from './run-drafts.ts'
 import { sleepUntil } from './timers.ts'
 
 export type QuestionDraft = Extract<MessageDraft, { type: 'text_input' | 'multiple_choice' }>
@@ -212,9 +213,10 @@ function replayed<T>(claimed: ClaimedEffect): T {
   return (outcome?.value as T) ?? (undefined as T)
 }
 
+/** What a failed effect threw, as the journal keeps it: `throw { reason }` keeps its reason, not "[object Object]". */
 function describeError(error: unknown): { name: string; message: string } {
   if (error instanceof Error) return { name: error.name, message: error.message }
-  return { name: 'Error', message: String(error) }
+  return { name: 'Error', message: describeThrown(error) }
 }
 
 /** What the journal can keep is JSON: the live result is handed back in that same form, so replay and live agree. */

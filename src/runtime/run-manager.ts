@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import type { z } from 'zod'
 import type { Answer, Message } from '../schemas/messages.ts'
 import type { FieldError } from '../schemas/problem.ts'
@@ -7,6 +6,7 @@ import type { RunRecord, Store } from '../store/store.ts'
 import { answerProblem } from './answers.ts'
 import type { Workflow } from './define-workflow.ts'
 import { ParleyError } from './errors.ts'
+import { requestFingerprint } from './fingerprint.ts'
 import type { WorkflowRegistry } from './registry.ts'
 import { cancelledDrafts } from './run-drafts.ts'
 import { Stopping } from './stopping.ts'
@@ -61,7 +61,7 @@ export class RunManager {
   async start(request: StartRun): Promise<{ run: RunRecord; created: boolean }> {
     const workflow = this.workflowOrThrow(request.workflow)
     const params = parseParams(workflow, request.params)
-    const requestHash = request.idempotencyKey === undefined ? null : fingerprint(request.workflow, request.params)
+    const requestHash = request.idempotencyKey === undefined ? null : requestFingerprint(request.workflow, request.params)
     const worker = this.#options.worker
     // Executed where it is created when this process has room for it: no claim, no wait.
     const local = worker?.accepting && !this.#stopping.stopped ? worker : null
@@ -198,10 +198,4 @@ function parseParams(workflow: Workflow, raw: unknown): Record<string, unknown> 
     throw new TypeError(`workflow "${workflow.name}" params schema must produce an object`)
   }
   return value as Record<string, unknown>
-}
-
-function fingerprint(workflow: string, params: unknown): string {
-  return createHash('sha256')
-    .update(JSON.stringify([workflow, params ?? {}]))
-    .digest('hex')
 }

@@ -135,12 +135,13 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
 
   /**
    * Settles a pending question in one call of parley_settle_question: a reply, or its expiry by
-   * the worker holding the run. The outcome as the function reports it, the message once settled.
+   * the worker holding the run. The outcome as the function reports it, the message once settled;
+   * a finished run, or a lease another worker holds now, is thrown as the error every write gives.
    */
   async function settle(
     target: { runId: string; questionId: string; status: 'answered' | 'expired'; answer: Answer | null; token: number | null },
     message: PendingMessage,
-  ): Promise<SettleOutcome> {
+  ): Promise<Exclude<SettleOutcome, { kind: 'finished' | 'lease_lost' }>> {
     const { runId, questionId, status, answer, token } = target
     const { rows } = await query<{ outcome: SettleOutcome }>('settle-question', SETTLE_QUESTION, [
       runId,
@@ -159,6 +160,8 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       origin,
     ])
     const outcome = rows[0]?.outcome ?? { kind: 'not_found' }
+    if (outcome.kind === 'finished') throw new RunFinishedError(runId)
+    if (outcome.kind === 'lease_lost') throw new LeaseLostError(runId)
     if (outcome.kind === 'settled') {
       wake(runId, { last_seq: outcome.seq, status: 'running' })
       if (outcome.ready) notifications.signals.runnable()
@@ -366,10 +369,6 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
           return { kind: 'not_pending', status: outcome.status }
         case 'not_found':
           return { kind: 'not_found' }
-        case 'finished':
-          throw new RunFinishedError(runId)
-        case 'lease_lost':
-          throw new LeaseLostError(runId)
         default: {
           const unreachable: never = outcome
           throw new Error(`unexpected outcome ${JSON.stringify(unreachable)}`)
@@ -389,10 +388,6 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
           return { kind: 'not_pending', status: outcome.status }
         case 'not_found':
           throw new Error(`run ${runId} has no question ${questionId}`)
-        case 'finished':
-          throw new RunFinishedError(runId)
-        case 'lease_lost':
-          throw new LeaseLostError(runId)
         default: {
           const unreachable: never = outcome
           throw new Error(`unexpected outcome ${JSON.stringify(unreachable)}`)

@@ -1,5 +1,5 @@
 import type { RouteHandler } from '@hono/zod-openapi'
-import { waitForMessages } from '../../../runtime/long-poll.ts'
+import { stateOf, waitForMessages } from '../../../runtime/long-poll.ts'
 import type { AppEnv } from '../../app-env.ts'
 import type { listMessagesRoute } from './routes.ts'
 
@@ -9,7 +9,7 @@ export const listMessages: RouteHandler<typeof listMessagesRoute, AppEnv> = asyn
   const { runs, userId } = c.var
   const firstPage = async () => {
     const { run, messages } = await runs.readOwnedPage(userId, runId, query.after, query.limit)
-    return { messages, status: run.status, last_seq: run.last_seq }
+    return { messages, ...stateOf(run) }
   }
   const page = await waitForMessages(
     runs.store,
