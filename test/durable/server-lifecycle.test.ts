@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { freePort, REPO } from '../support/cli-process.ts'
 import { call } from '../support/contract.ts'
-import { answer, nextQuestion, readLog, startRun } from '../support/contract-runs.ts'
+import { answer, nextQuestion, readLog, startRun, untilHeldPolls } from '../support/contract-runs.ts'
 import { cleanEnv, exitWithin, killHard, START_TIMEOUT_MS, useParleyProcesses } from '../support/parley-process.ts'
 
 /** What a deploy does to a server: SIGTERM, a second server started beside it, a holder that died. */
@@ -48,11 +48,7 @@ describe('SIGTERM', () => {
           ),
         ),
       )
-      const deadline = Date.now() + 20_000
-      while ((await health(server.url)).held_polls < 200) {
-        if (Date.now() > deadline) throw new Error(`only ${(await health(server.url)).held_polls} polls are held`)
-        await new Promise((r) => setTimeout(r, 50))
-      }
+      await untilHeldPolls(server.url, 200)
       expect(await health(server.url)).toMatchObject({ executing_runs: 50, held_polls: 200 })
 
       server.child.kill('SIGTERM')

@@ -8,6 +8,7 @@ import { createWorker } from '../../src/runtime/worker.ts'
 import { createMemoryStore } from '../../src/store/memory/memory-store.ts'
 import { call } from '../support/contract.ts'
 import { answer, nextQuestion, readLog, startRun } from '../support/contract-runs.ts'
+import { waitFor } from '../support/wait-for.ts'
 
 /**
  * Workers and the API apart, in one process over one memory store: what PostgreSQL does across
@@ -33,14 +34,6 @@ async function worker(store: ReturnType<typeof createMemoryStore>, options: Part
   return made
 }
 
-async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
-
 describe('an API process without a worker, and workers beside it', () => {
   it('hands each run to a worker, whose questions are answered and runs cancelled through the API', async () => {
     const store = createMemoryStore()
@@ -59,7 +52,7 @@ describe('an API process without a worker, and workers beside it', () => {
     await nextQuestion(api, last.id)
     expect(one.executingCount + two.executingCount).toBe(1)
     expect((await call(api, 'POST', `/v1/runs/${last.id}/cancel`)).status).toBe(200)
-    await until(() => one.executingCount + two.executingCount === 0, 'the cancel reaches the worker')
+    await waitFor(() => one.executingCount + two.executingCount === 0, 'the cancel reaches the worker')
     expect(api.runs.executingCount).toBe(0)
   })
 
@@ -69,7 +62,7 @@ describe('an API process without a worker, and workers beside it', () => {
     const parking = await worker(store, { parkAfterMs: 50 })
     const run = await startRun(api, 'quiz_loop', { max_rounds: 2 })
     const first = await nextQuestion(api, run.id)
-    await until(() => parking.executingCount === 0, 'the run is parked')
+    await waitFor(() => parking.executingCount === 0, 'the run is parked')
     expect((await call(api, 'GET', `/v1/runs/${run.id}`)).body).toMatchObject({
       status: 'awaiting_input',
       pending_question: { id: first.id },
@@ -77,7 +70,7 @@ describe('an API process without a worker, and workers beside it', () => {
 
     await answer(api, run.id, first.id, 'one')
     await answer(api, run.id, (await nextQuestion(api, run.id)).id, 'continue')
-    await until(() => parking.executingCount === 0, 'parked again')
+    await waitFor(() => parking.executingCount === 0, 'parked again')
     await answer(api, run.id, (await nextQuestion(api, run.id)).id, 'two')
     await answer(api, run.id, (await nextQuestion(api, run.id)).id, 'stop')
     const log = await readLog(api, run.id)
@@ -94,8 +87,8 @@ describe('an API process without a worker, and workers beside it', () => {
     const api = apiOnly(store)
     const parking = await worker(store, { parkAfterMs: 50 })
     const run = await startRun(api, 'ticker', { count: 2, interval_ms: 1500 })
-    await until(async () => (await call(api, 'GET', `/v1/runs/${run.id}`)).body.last_seq >= 2, 'tick 1')
-    await until(() => parking.executingCount === 0, 'the sleeping run is parked')
+    await waitFor(async () => (await call(api, 'GET', `/v1/runs/${run.id}`)).body.last_seq >= 2, 'tick 1')
+    await waitFor(() => parking.executingCount === 0, 'the sleeping run is parked')
     const log = await readLog(api, run.id)
     expect(log.filter((message) => message.type === 'text_message').map((message) => message.content.body)).toEqual([
       'tick 1/2',
@@ -117,17 +110,17 @@ describe('an API process without a worker, and workers beside it', () => {
     const [mine] = await store.claimRuns(frozen.id, { limit: 1, leaseMs: 100 })
     if (!mine) throw new Error('not claimed')
     frozen.adopt(mine.run, mine.lease)
-    await until(async () => (await call(api, 'GET', `/v1/runs/${run.id}`)).body.last_seq >= 2, 'tick 1 by the frozen worker')
+    await waitFor(async () => (await call(api, 'GET', `/v1/runs/${run.id}`)).body.last_seq >= 2, 'tick 1 by the frozen worker')
 
     const taker = await worker(store)
-    await until(() => taker.executingCount === 1, 'the lapsed lease is taken over')
+    await waitFor(() => taker.executingCount === 1, 'the lapsed lease is taken over')
     const log = await readLog(api, run.id)
     expect(log.filter((message) => message.type === 'text_message').map((message) => message.content.body)).toEqual([
       'tick 1/3',
       'tick 2/3',
       'tick 3/3',
     ])
-    await until(() => frozen.executingCount === 0, 'the frozen worker has stopped')
+    await waitFor(() => frozen.executingCount === 0, 'the frozen worker has stopped')
   })
 
   it('parks its waiting runs and claims nothing new while over its memory budget; another worker takes the work', async () => {

@@ -9,6 +9,7 @@ import { createApp } from '../../src/http/app.ts'
 import type { RunningServer } from '../../src/server.ts'
 import { serve } from '../../src/server.ts'
 import { createMemoryStore } from '../../src/store/memory/memory-store.ts'
+import { waitFor } from '../support/wait-for.ts'
 
 let store: ReturnType<typeof createMemoryStore>
 let app: ParleyApp
@@ -45,16 +46,14 @@ async function holdPoll(path: string, listenersBefore: number) {
   const req = httpRequest(`${server.url}${path}`)
   req.on('error', () => undefined) // the abort below surfaces here as ECONNRESET
   req.end()
-  await until(() => store.events.listenerCount > listenersBefore)
+  await untilListeners((count) => count > listenersBefore)
   return req
 }
 
-async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms (listeners: ${store.events.listenerCount})`)
-    await sleep(10)
-  }
+/** Waits for the store's count of listeners (held polls and waiting runs) to be as `expected` says. */
+async function untilListeners(expected: (count: number) => boolean): Promise<void> {
+  const count = () => store.events.listenerCount
+  await waitFor(() => expected(count()), 'the expected listeners', { everyMs: 10, detail: count })
 }
 
 describe('a client that drops a held long-poll', () => {
@@ -67,7 +66,7 @@ describe('a client that drops a held long-poll', () => {
     expect(store.events.listenerCount).toBe(baseline + 1)
     req.destroy()
 
-    await until(() => store.events.listenerCount === baseline)
+    await untilListeners((count) => count === baseline)
     const health = await api('/healthz')
     expect(health.status).toBe(200)
     const page = await api(`/v1/runs/${run.id}/messages?after=0`)
@@ -81,9 +80,9 @@ describe('a client that drops a held long-poll', () => {
     const dropped = []
     for (let i = 0; i < 25; i++) dropped.push(await holdPoll(`/v1/runs/${run.id}/messages?after=${run.lastSeq}&wait=30`, baseline + i))
     const stays = fetch(`${server.url}/v1/runs/${run.id}/messages?after=${run.lastSeq}&wait=30`).then((r) => r.json())
-    await until(() => store.events.listenerCount === baseline + 26)
+    await untilListeners((count) => count === baseline + 26)
     for (const req of dropped) req.destroy()
-    await until(() => store.events.listenerCount === baseline + 1)
+    await untilListeners((count) => count === baseline + 1)
 
     const question = (await api(`/v1/runs/${run.id}`)).body.pending_question
     const reply = await api(`/v1/runs/${run.id}/replies`, {
@@ -121,6 +120,6 @@ describe('a client that drops a held long-poll', () => {
     expect(store.events.listenerCount).toBe(baseline)
 
     await api(`/v1/runs/${run.id}/cancel`, { method: 'POST' })
-    await until(() => store.events.listenerCount === 0)
+    await untilListeners((count) => count === 0)
   })
 })

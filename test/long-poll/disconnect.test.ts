@@ -3,17 +3,10 @@ import { greet } from '../../src/examples/questions.ts'
 import { call } from '../support/contract.ts'
 import { answer, listMessages, nextQuestion, readLog, startRun } from '../support/contract-runs.ts'
 import { STORE_BACKENDS, useServedStore } from '../support/store-backends.ts'
+import { waitFor } from '../support/wait-for.ts'
 
 /** Timers alive in this process (the server runs in it): a held poll's `wait` timer is one of them. */
 const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length
-
-async function until(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-}
 
 describe.each(STORE_BACKENDS)('a client that disconnects mid-poll ($name store)', (backend) => {
   const { store, server, app } = useServedStore(backend, [greet])
@@ -22,7 +15,7 @@ describe.each(STORE_BACKENDS)('a client that disconnects mid-poll ($name store)'
     const run = await startRun(server.url, 'greet')
     const question = await nextQuestion(server.url, run.id)
     // The run's own wait for its answer subscribes just after the question is stored.
-    await until(() => store.events.listenerCount === 1, 'the run waits for its answer')
+    await waitFor(() => store.events.listenerCount === 1, 'the run waits for its answer')
     const timersBefore = timers()
 
     // Twenty polls at once: the timer count is process-wide and other timers (pooled connections')
@@ -32,14 +25,14 @@ describe.each(STORE_BACKENDS)('a client that disconnects mid-poll ($name store)'
     const held = Array.from({ length: POLLS }, () =>
       fetch(`${server.url}/v1/runs/${run.id}/messages?after=${question.seq}&wait=60`, { signal: client.signal }),
     )
-    await until(() => store.events.listenerCount === 1 + POLLS, 'the polls are held')
-    await until(() => timers() >= timersBefore + POLLS / 2, 'their wait timers are set')
-    await until(() => app.runs.stopping.listenerCount === POLLS, 'each waits for the server to stop too')
+    await waitFor(() => store.events.listenerCount === 1 + POLLS, 'the polls are held')
+    await waitFor(() => timers() >= timersBefore + POLLS / 2, 'their wait timers are set')
+    await waitFor(() => app.runs.stopping.listenerCount === POLLS, 'each waits for the server to stop too')
 
     client.abort()
     for (const poll of held) await expect(poll).rejects.toThrow()
-    await until(() => store.events.listenerCount === 1, 'their listeners are released')
-    await until(() => timers() <= timersBefore, 'their wait timers are cleared')
+    await waitFor(() => store.events.listenerCount === 1, 'their listeners are released')
+    await waitFor(() => timers() <= timersBefore, 'their wait timers are cleared')
     expect(app.runs.stopping.listenerCount).toBe(0)
   })
 
@@ -49,7 +42,7 @@ describe.each(STORE_BACKENDS)('a client that disconnects mid-poll ($name store)'
     const client = new AbortController()
     const held = fetch(`${server.url}/v1/runs/${run.id}/messages?after=${question.seq}&wait=60`, { signal: client.signal })
     // One listener is the run's own wait for its answer, the other the held poll.
-    await until(() => store.events.listenerCount === 2, 'the poll is held')
+    await waitFor(() => store.events.listenerCount === 2, 'the poll is held')
     client.abort()
     await held.catch(() => undefined)
 
@@ -58,6 +51,6 @@ describe.each(STORE_BACKENDS)('a client that disconnects mid-poll ($name store)'
     expect(resumed.body.messages[0]).toEqual(reply)
     await call(server.url, 'POST', `/v1/runs/${run.id}/cancel`)
     await readLog(server.url, run.id)
-    await until(() => store.events.listenerCount === 0, 'every listener is released once the run has ended')
+    await waitFor(() => store.events.listenerCount === 0, 'every listener is released once the run has ended')
   })
 })

@@ -5,6 +5,7 @@ import { greet, quiz_loop } from '../../src/examples/questions.ts'
 import { call, checkResponse } from '../support/contract.ts'
 import { answer, finished, nextQuestion, startRun } from '../support/contract-runs.ts'
 import { STORE_BACKENDS, useServedStore } from '../support/store-backends.ts'
+import { waitFor } from '../support/wait-for.ts'
 
 /** Far above a healthy loopback round trip (a few ms), far below any `wait` used here. */
 const PROMPT_MS = 250
@@ -61,7 +62,7 @@ describe.each(STORE_BACKENDS)('the long-poll on a real server ($name store)', (b
       const question = await nextQuestion(server.url, run.id)
       const listeners = store.events.listenerCount
       const held = timedPoll(run.id, `after=${question.seq}&wait=20`)
-      await until(() => store.events.listenerCount > listeners)
+      await waitFor(() => store.events.listenerCount > listeners, 'the poll held', { everyMs: 2 })
 
       // Only a stopwatch: when the store committed the reply, to split the figure below.
       let appendedAt = 0
@@ -94,12 +95,4 @@ function median(samples: number[]): number {
 
 function summary(samples: number[]): string {
   return `median ${median(samples).toFixed(2)} ms, max ${Math.max(...samples).toFixed(2)} ms`
-}
-
-async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 2))
-  }
 }

@@ -3,10 +3,11 @@ import type { Message } from '../../clients/typescript/index.ts'
 import { createClient } from '../../clients/typescript/index.ts'
 import { describeWithPostgres, useCluster } from '../support/cluster.ts'
 import { call } from '../support/contract.ts'
-import { answer, nextQuestion, readLog, startRun } from '../support/contract-runs.ts'
+import { answer, nextQuestion, readLog, startRun, untilHeldPolls } from '../support/contract-runs.ts'
 import { START_TIMEOUT_MS } from '../support/parley-process.ts'
 import { DATABASE_URL } from '../support/postgres.ts'
 import { startTcpProxy } from '../support/tcp-proxy.ts'
+import { waitFor } from '../support/wait-for.ts'
 
 /**
  * PostgreSQL out of reach — for one process (its listening connection lost) or for all of them
@@ -36,7 +37,7 @@ describeWithPostgres('PostgreSQL out of reach', () => {
             page: await response.json(),
           })),
         )
-        await new Promise((resolve) => setTimeout(resolve, 300))
+        await untilHeldPolls(two.url, runs.length)
         await own.cut() // API 2 loses every connection, its listening one included
         for (const [index, run] of runs.entries()) await answer(one.url, run.id, questions[index]?.id, `note ${index}`)
         await own.restore()
@@ -65,7 +66,7 @@ describeWithPostgres('PostgreSQL out of reach', () => {
         for await (const message of client.messages(run.id, { wait: 5, retries: 60 })) seen.push(message)
         return seen
       })
-      while ((await call(api.url, 'GET', `/v1/runs/${runs[0]?.id}`)).body.last_seq < 3) await new Promise((r) => setTimeout(r, 20))
+      await waitFor(async () => (await call(api.url, 'GET', `/v1/runs/${runs[0]?.id}`)).body.last_seq >= 3, 'tick 2 of the first run')
 
       await cluster.proxy.cut()
       const refused = await call(api.url, 'GET', `/v1/runs/${runs[0]?.id}`)

@@ -5,6 +5,7 @@ import { describeWithPostgres, useCluster } from '../support/cluster.ts'
 import { call } from '../support/contract.ts'
 import { START_TIMEOUT_MS } from '../support/parley-process.ts'
 import { DATABASE_URL } from '../support/postgres.ts'
+import { waitFor } from '../support/wait-for.ts'
 
 /** Thousands of runs waiting for people cost a worker no memory: they are parked, and resumed by their replies. */
 
@@ -16,11 +17,7 @@ async function liveHeapKiB(cli: CliProcess): Promise<number> {
   const reports = () => cli.output().match(/heap_used=(\d+)KiB \(after gc\)/g) ?? []
   const seen = reports().length
   cli.child.kill('SIGUSR2')
-  const deadline = Date.now() + 10_000
-  while (reports().length === seen) {
-    if (Date.now() > deadline) throw new Error(`no memory report:\n${cli.output()}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
+  await waitFor(() => reports().length > seen, 'a memory report', { detail: () => cli.output() })
   return Number(/(\d+)/.exec(reports().at(-1) ?? '')?.[1])
 }
 
@@ -42,12 +39,9 @@ async function census(): Promise<{ parked: number; held: number; completed: numb
   }
 }
 
-async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms (${JSON.stringify(await census())})`)
-    await new Promise((resolve) => setTimeout(resolve, 200))
-  }
+/** Waits for the runs' census to show `done` (minutes are allowed: thousands of runs on a loaded machine). */
+async function until(done: (counts: Awaited<ReturnType<typeof census>>) => boolean, what: string): Promise<void> {
+  await waitFor(async () => done(await census()), what, { timeoutMs: 120_000, everyMs: 200, detail: census })
 }
 
 /** `count` one_question runs, created `batch` at a time; their ids. */
@@ -75,10 +69,10 @@ describeWithPostgres('parked runs', () => {
 
       // The first thousand warm the workers up (their heaps grow to their working size); the second must add nothing.
       const first = await createRuns(api.url, 1000)
-      await until(async () => (await census()).parked === 1000, '1,000 runs parked')
+      await until((counts) => counts.parked === 1000, '1,000 runs parked')
       const before = await liveHeapKiB(worker)
       const rest = await createRuns(api.url, 1000)
-      await until(async () => (await census()).parked === 2000, '2,000 runs parked')
+      await until((counts) => counts.parked === 2000, '2,000 runs parked')
       expect((await census()).held).toBe(0)
       const after = await liveHeapKiB(worker)
       const perRunKiB = (after - before) / 1000
@@ -102,7 +96,7 @@ describeWithPostgres('parked runs', () => {
           }),
         )
       }
-      await until(async () => (await census()).completed === 2000, 'every run completed')
+      await until((counts) => counts.completed === 2000, 'every run completed')
       for (const index of [0, 777, 1999]) {
         expect((await call(api.url, 'GET', `/v1/runs/${ids[index]}`)).body).toMatchObject({
           status: 'completed',

@@ -9,6 +9,7 @@ import type { FakeOpenAI } from '../support/fake-openai.ts'
 import { startFakeOpenAI } from '../support/fake-openai.ts'
 import type { ServerProcess } from '../support/parley-process.ts'
 import { killHard, START_TIMEOUT_MS } from '../support/parley-process.ts'
+import { waitFor } from '../support/wait-for.ts'
 import type { Witness } from '../support/witness.ts'
 import { startWitness } from '../support/witness.ts'
 
@@ -37,22 +38,19 @@ async function twoWorkers() {
   const [api, first, second] = await Promise.all([cluster.api(withModel()), cluster.worker(withModel()), cluster.worker(withModel())])
   if (!api || !first || !second) throw new Error('not started')
   const workers = [first, second]
-  const split = async (runId: string): Promise<{ holder: CliProcess; other: CliProcess }> => {
-    const deadline = Date.now() + 20_000
-    for (;;) {
+  const split = (runId: string): Promise<{ holder: CliProcess; other: CliProcess }> =>
+    waitFor(async () => {
       const pid = await cluster.holderOf(runId)
       const holder = workers.find((worker) => worker.child.pid === pid)
       const other = workers.find((worker) => worker !== holder)
-      if (holder && other) return { holder, other }
-      if (Date.now() > deadline) throw new Error(`no worker holds run ${runId}`)
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    }
-  }
+      return holder && other ? { holder, other } : undefined
+    }, `a worker holding run ${runId}`)
   return { api, split }
 }
 
-async function lastSeq(api: ServerProcess, runId: string): Promise<number> {
-  return (await call(api.url, 'GET', `/v1/runs/${runId}`)).body.last_seq
+/** Waits for the run's log to reach `seq`. */
+async function untilSeq(api: ServerProcess, runId: string, seq: number): Promise<void> {
+  await waitFor(async () => (await call(api.url, 'GET', `/v1/runs/${runId}`)).body.last_seq >= seq, `run ${runId} at seq ${seq}`)
 }
 
 describeWithPostgres('a worker that dies or freezes with runs in hand', () => {
@@ -106,7 +104,7 @@ describeWithPostgres('a worker that dies or freezes with runs in hand', () => {
     async () => {
       const { api, split } = await twoWorkers()
       const run = await startRun(api.url, 'ticker', { count: 4, interval_ms: 1000 })
-      while ((await lastSeq(api, run.id)) < 3) await new Promise((resolve) => setTimeout(resolve, 20))
+      await untilSeq(api, run.id, 3)
       await killHard((await split(run.id)).holder)
       const ticks = (await readLog(api.url, run.id)).filter((message) => message.type === 'text_message')
       expect(ticks.map((message) => message.content.body)).toEqual(['tick 1/4', 'tick 2/4', 'tick 3/4', 'tick 4/4'])
@@ -119,16 +117,12 @@ describeWithPostgres('a worker that dies or freezes with runs in hand', () => {
     async () => {
       const { api, split } = await twoWorkers()
       const run = await startRun(api.url, 'ticker', { count: 4, interval_ms: 1200 })
-      while ((await lastSeq(api, run.id)) < 2) await new Promise((resolve) => setTimeout(resolve, 20))
+      await untilSeq(api, run.id, 2)
       const { holder, other } = await split(run.id)
       holder.child.kill('SIGSTOP')
       try {
         // The lease lapses (1.5 s), the other worker claims the run and carries on.
-        const deadline = Date.now() + 20_000
-        while ((await cluster.holderOf(run.id)) !== other.child.pid) {
-          if (Date.now() > deadline) throw new Error('the run was not taken over')
-          await new Promise((resolve) => setTimeout(resolve, 50))
-        }
+        await waitFor(async () => (await cluster.holderOf(run.id)) === other.child.pid, 'the run taken over', { everyMs: 50 })
       } finally {
         holder.child.kill('SIGCONT')
       }

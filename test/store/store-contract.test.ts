@@ -312,7 +312,8 @@ describe.each(STORE_BACKENDS)('the $name store', ({ open }) => {
       const sleeping = await created()
       const claims = await claim('w1')
       const leaseOf = (id: string) => claims.find((claimed) => claimed.run.id === id)?.lease
-      const soon = Date.now() + 150
+      // Far enough ahead that the writes below are done before it on a loaded machine.
+      const soon = Date.now() + 1500
       await store.append(asking.id, ask('Name?', new Date(soon).toISOString()), { lease: leaseOf(asking.id) })
       await store.releaseLease(leaseOf(asking.id) ?? { runId: '', token: 0 }, { park: true, wakeAt: null })
       await store.releaseLease(leaseOf(sleeping.id) ?? { runId: '', token: 0 }, { park: true, wakeAt: soon })

@@ -1,6 +1,7 @@
 import type { ParleyApp } from '../../src/http/app.ts'
 import type { Checked } from './contract.ts'
 import { call } from './contract.ts'
+import { waitFor } from './wait-for.ts'
 
 /**
  * Driving runs through the contract-checked `call`: every response on the way is validated
@@ -62,6 +63,12 @@ export async function listMessages(target: Target, runId: string, query: string)
   const page = await call(target, 'GET', `/v1/runs/${runId}/messages?${query}`)
   if (page.status !== 200) throw new Error(`listMessages answered ${page.status}: ${JSON.stringify(page.body)}`)
   return page
+}
+
+/** Waits until the server holds `count` long-polls open (its `/healthz` gauge): they are waiting, not yet answered. */
+export async function untilHeldPolls(target: Target, count: number): Promise<void> {
+  const held = async () => (await call(target, 'GET', '/healthz')).body.held_polls as number
+  await waitFor(async () => (await held()) >= count, `${count} held polls`, { everyMs: 50, detail: held })
 }
 
 /** The `field` of each entry in a problem's `errors`. */
