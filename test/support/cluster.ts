@@ -26,6 +26,8 @@ export interface Cluster {
   api(extra?: Record<string, string>): Promise<ServerProcess>
   /** `parley worker`, resolved once it says it is ready. */
   worker(extra?: Record<string, string>): Promise<CliProcess>
+  /** `parley <args>` with the cluster's environment, as started (not waited for). */
+  command(args: string[], extra?: Record<string, string>): CliProcess
   /** The pid of the worker process holding the run's lease (its id is `host:pid:…`), or null. */
   holderOf(runId: string): Promise<number | null>
 }
@@ -86,6 +88,7 @@ export function useCluster(defaults: Record<string, string> = {}): Cluster {
         await client.end()
       }
     },
+    command: (args, extra) => processes.run(args, cleanEnv(env(extra))),
     async worker(extra) {
       const cli = processes.run(['worker', DURABLE_MODULE], cleanEnv(env(extra)))
       await waitForOutput(cli, /parley: worker \S+ ready/, START_TIMEOUT_MS)
