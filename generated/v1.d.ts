@@ -10,7 +10,7 @@ export type paths = {
         };
         /**
          * List the workflows this server runs
-         * @description Each with its description and the JSON Schema of its params.
+         * @description Each with its description, the JSON Schema of its params and the path of its typed create operation.
          */
         get: operations["listWorkflows"];
         put?: never;
@@ -28,7 +28,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** Get one workflow */
+        /**
+         * Get one workflow
+         * @description Its description and the JSON Schema (2020-12) of the params a run of it takes.
+         */
         get: operations["getWorkflow"];
         put?: never;
         post?: never;
@@ -413,7 +416,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** Liveness and a few facts about this process */
+        /**
+         * Liveness and a few facts about this process
+         * @description Public: answers without an API key, for load balancers and orchestrators.
+         */
         get: operations["getHealth"];
         put?: never;
         post?: never;
@@ -427,6 +433,23 @@ export type paths = {
 export type webhooks = Record<string, never>;
 export type components = {
     schemas: {
+        Problem: {
+            /** @description A URI reference identifying the problem type */
+            type: string;
+            title: string;
+            status: number;
+            detail: string;
+            /** @enum {string} */
+            code: "validation_failed" | "bad_request" | "malformed_json" | "unsupported_media_type" | "payload_too_large" | "route_not_found" | "method_not_allowed" | "workflow_not_found" | "run_not_found" | "question_not_found" | "question_not_pending" | "question_expired" | "answer_invalid" | "run_not_active" | "idempotency_key_mismatch" | "too_many_active_runs" | "unauthorized" | "headers_too_large" | "request_timeout" | "internal_error" | "store_unavailable";
+            instance?: string;
+            /** @description One entry per invalid field */
+            errors?: components["schemas"]["FieldError"][];
+        };
+        FieldError: {
+            /** @description Where the problem is, e.g. `body.params.max_turns` or `query.wait` */
+            field: string;
+            message: string;
+        };
         WorkflowList: {
             workflows: components["schemas"]["Workflow"][];
         };
@@ -439,23 +462,6 @@ export type components = {
             };
             /** @description The typed per-workflow endpoint that starts a run */
             runs_path: string;
-        };
-        Problem: {
-            /** @description A URI reference identifying the problem type */
-            type: string;
-            title: string;
-            status: number;
-            detail: string;
-            /** @enum {string} */
-            code: "validation_failed" | "malformed_json" | "unsupported_media_type" | "payload_too_large" | "route_not_found" | "method_not_allowed" | "workflow_not_found" | "run_not_found" | "question_not_found" | "question_not_pending" | "question_expired" | "answer_invalid" | "run_not_active" | "idempotency_key_mismatch" | "too_many_active_runs" | "unauthorized" | "internal_error" | "store_unavailable";
-            instance?: string;
-            /** @description One entry per invalid field */
-            errors?: components["schemas"]["FieldError"][];
-        };
-        FieldError: {
-            /** @description Where the problem is, e.g. `body.params.max_turns` or `query.wait` */
-            field: string;
-            message: string;
         };
         Run: {
             id: string;
@@ -571,8 +577,8 @@ export type components = {
             completion_tokens: number;
             total_tokens: number;
         };
-        ApprovalRunRequest: {
-            /** @default {} */
+        /** @description Params of a run of approval */
+        CreateApprovalRunRequest: {
             params?: {
                 /**
                  * @description What needs approving
@@ -586,8 +592,8 @@ export type components = {
                 timeout_seconds?: number;
             };
         };
-        CalculatorRunRequest: {
-            /** @default {} */
+        /** @description Params of a run of calculator */
+        CreateCalculatorRunRequest: {
             params?: {
                 /** @default 2 */
                 a?: number;
@@ -595,8 +601,8 @@ export type components = {
                 b?: number;
             };
         };
-        EchoRunRequest: {
-            /** @default {} */
+        /** @description Params of a run of echo */
+        CreateEchoRunRequest: {
             params?: {
                 /**
                  * @description What to say back
@@ -605,8 +611,8 @@ export type components = {
                 text?: string;
             };
         };
-        GreetRunRequest: {
-            /** @default {} */
+        /** @description Params of a run of greet */
+        CreateGreetRunRequest: {
             params?: {
                 /**
                  * @description How to greet
@@ -615,8 +621,8 @@ export type components = {
                 greeting?: string;
             };
         };
-        PickToppingsRunRequest: {
-            /** @default {} */
+        /** @description Params of a run of pick_toppings */
+        CreatePickToppingsRunRequest: {
             params?: {
                 /**
                  * @default [
@@ -629,8 +635,8 @@ export type components = {
                 choices?: string[];
             };
         };
-        QuizLoopRunRequest: {
-            /** @default {} */
+        /** @description Params of a run of quiz_loop */
+        CreateQuizLoopRunRequest: {
             params?: {
                 /**
                  * @description Stop after this many rounds at the latest
@@ -639,8 +645,8 @@ export type components = {
                 max_rounds?: number;
             };
         };
-        ReportErrorRunRequest: {
-            /** @default {} */
+        /** @description Params of a run of report_error */
+        CreateReportErrorRunRequest: {
             params?: {
                 /**
                  * @description Throw after reporting
@@ -649,12 +655,12 @@ export type components = {
                 crash?: boolean;
             };
         };
-        SecretCheckRunRequest: {
-            /** @default {} */
+        /** @description Params of a run of secret_check */
+        CreateSecretCheckRunRequest: {
             params?: Record<string, never>;
         };
-        SimpleLearningRunRequest: {
-            /** @default {} */
+        /** @description Params of a run of simple_learning */
+        CreateSimpleLearningRunRequest: {
             params?: {
                 /**
                  * @description Exchanges between the student and the teacher
@@ -663,8 +669,8 @@ export type components = {
                 max_turns?: number;
             };
         };
-        SystemNoticeRunRequest: {
-            /** @default {} */
+        /** @description Params of a run of system_notice */
+        CreateSystemNoticeRunRequest: {
             params?: {
                 /**
                  * @default info
@@ -673,8 +679,8 @@ export type components = {
                 level?: "info" | "warning";
             };
         };
-        TickerRunRequest: {
-            /** @default {} */
+        /** @description Params of a run of ticker */
+        CreateTickerRunRequest: {
             params?: {
                 /** @default 5 */
                 count?: number;
@@ -682,8 +688,8 @@ export type components = {
                 interval_ms?: number;
             };
         };
-        WeatherToolsRunRequest: {
-            /** @default {} */
+        /** @description Params of a run of weather_tools */
+        CreateWeatherToolsRunRequest: {
             params?: {
                 /**
                  * @description Where to ask about
@@ -694,13 +700,11 @@ export type components = {
                 max_turns?: number;
             };
         };
+        /** @description Which workflow to run, with what params */
         CreateRunRequest: {
             /** @description Name of a registered workflow */
             workflow: string;
-            /**
-             * @description Validated against the workflow’s params schema
-             * @default {}
-             */
+            /** @description Validated against the workflow’s params schema (see `getWorkflow`); omitted means `{}`, every param its default */
             params?: {
                 [key: string]: unknown;
             };
@@ -912,7 +916,9 @@ export type components = {
             /** @description The workflow’s result; null when it failed or was cancelled */
             result: string | null;
         };
+        /** @description An answer to the run’s pending question */
         ReplyRequest: {
+            /** @description The `id` of the pending question (`pending_question.id`) */
             question_id: string;
             answer: components["schemas"]["Answer"];
         };
@@ -928,7 +934,279 @@ export type components = {
             held_polls: number;
         };
     };
-    responses: never;
+    responses: {
+        /** @description The request cannot be read: a body that is not JSON (`malformed_json`), or a request HTTP cannot parse (`bad_request`) */
+        BadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:parley:problem:malformed_json",
+                 *       "title": "The request body is not valid JSON",
+                 *       "status": 400,
+                 *       "detail": "The body is not valid JSON: Unexpected end of JSON input",
+                 *       "code": "malformed_json",
+                 *       "instance": "/v1/runs"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Missing or unknown API key (only when the server has keys configured) */
+        Unauthorized: {
+            headers: {
+                /**
+                 * @description The scheme to authenticate with (RFC 9110 §11.6.1)
+                 * @example Bearer realm="parley"
+                 */
+                "WWW-Authenticate": string;
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:parley:problem:unauthorized",
+                 *       "title": "Authentication required",
+                 *       "status": 401,
+                 *       "detail": "Send a valid API key as \"Authorization: Bearer <key>\"",
+                 *       "code": "unauthorized",
+                 *       "instance": "/v1/runs"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Not found (or not yours: another user’s run is answered the same way) */
+        NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:parley:problem:run_not_found",
+                 *       "title": "No such run",
+                 *       "status": 404,
+                 *       "detail": "No run with id \"01a21e32-e83b-70f4-ad45-8305bc610c53\"",
+                 *       "code": "run_not_found",
+                 *       "instance": "/v1/runs/01a21e32-e83b-70f4-ad45-8305bc610c53"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description This path does not take the method used; `Allow` lists the ones it takes */
+        MethodNotAllowed: {
+            headers: {
+                /**
+                 * @description The methods this path takes
+                 * @example POST, GET, HEAD
+                 */
+                Allow: string;
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:parley:problem:method_not_allowed",
+                 *       "title": "Method not allowed on this endpoint",
+                 *       "status": 405,
+                 *       "detail": "PUT is not allowed here; use POST, GET, HEAD",
+                 *       "code": "method_not_allowed",
+                 *       "instance": "/v1/runs"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The request did not arrive in time; the connection is closed */
+        RequestTimeout: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:parley:problem:request_timeout",
+                 *       "title": "The request took too long to arrive",
+                 *       "status": 408,
+                 *       "detail": "The request was not received in time",
+                 *       "code": "request_timeout"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflicts with the current state (`code` says which way) */
+        Conflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:parley:problem:question_not_pending",
+                 *       "title": "The question is not waiting for an answer",
+                 *       "status": 409,
+                 *       "detail": "Question \"8cf373ac-4b9a-4342-8375-69948e89cc07\" is answered, not pending",
+                 *       "code": "question_not_pending",
+                 *       "instance": "/v1/runs/01a21e32-e83b-70f4-ad45-8305bc610c53/replies"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The body is larger than the server accepts */
+        PayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:parley:problem:payload_too_large",
+                 *       "title": "The request body is too large",
+                 *       "status": 413,
+                 *       "detail": "Request bodies are limited to 1048576 bytes",
+                 *       "code": "payload_too_large",
+                 *       "instance": "/v1/runs"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The body is not `application/json` */
+        UnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:parley:problem:unsupported_media_type",
+                 *       "title": "The request body must be application/json",
+                 *       "status": 415,
+                 *       "detail": "Expected Content-Type: application/json, got \"text/plain\"",
+                 *       "code": "unsupported_media_type",
+                 *       "instance": "/v1/runs"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Validation failed; `errors` names each field */
+        ValidationFailed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:parley:problem:validation_failed",
+                 *       "title": "The request is not valid",
+                 *       "status": 422,
+                 *       "detail": "Invalid params for workflow \"greet\"",
+                 *       "code": "validation_failed",
+                 *       "instance": "/v1/runs",
+                 *       "errors": [
+                 *         {
+                 *           "field": "body.params.greetin",
+                 *           "message": "Unknown field: not in the schema"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description This user has as many active runs as the server allows; finish or cancel one, or retry later */
+        TooManyActiveRuns: {
+            headers: {
+                /**
+                 * @description Seconds to wait before trying again
+                 * @example 5
+                 */
+                "Retry-After": number;
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:parley:problem:too_many_active_runs",
+                 *       "title": "Too many active runs",
+                 *       "status": 429,
+                 *       "detail": "At most 1000 runs may be active at once (you have 1000); finish or cancel one first",
+                 *       "code": "too_many_active_runs",
+                 *       "instance": "/v1/runs"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The request headers are larger than the server accepts; the connection is closed */
+        RequestHeadersTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:parley:problem:headers_too_large",
+                 *       "title": "The request headers are too large",
+                 *       "status": 431,
+                 *       "detail": "The request headers are larger than the server accepts",
+                 *       "code": "headers_too_large"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The server failed; the problem says no more (the server log has the details) */
+        InternalError: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:parley:problem:internal_error",
+                 *       "title": "Internal server error",
+                 *       "status": 500,
+                 *       "detail": "The server failed to handle this request",
+                 *       "code": "internal_error",
+                 *       "instance": "/v1/runs"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The database cannot be reached (several processes on PostgreSQL); retry after `Retry-After` seconds */
+        StoreUnavailable: {
+            headers: {
+                /**
+                 * @description Seconds to wait before trying again
+                 * @example 2
+                 */
+                "Retry-After": number;
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:parley:problem:store_unavailable",
+                 *       "title": "The database cannot be reached",
+                 *       "status": 503,
+                 *       "detail": "The database cannot be reached right now; retry in a moment",
+                 *       "code": "store_unavailable",
+                 *       "instance": "/v1/runs"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+    };
     parameters: never;
     requestBodies: never;
     headers: never;
@@ -951,18 +1229,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "workflows": [
+                     *         {
+                     *           "name": "greet",
+                     *           "description": "Asks for a name and a mood, then says hello",
+                     *           "params_schema": {
+                     *             "type": "object",
+                     *             "properties": {
+                     *               "greeting": {
+                     *                 "default": "Hello",
+                     *                 "description": "How to greet",
+                     *                 "type": "string"
+                     *               }
+                     *             },
+                     *             "additionalProperties": false
+                     *           },
+                     *           "runs_path": "/v1/workflows/greet/runs"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["WorkflowList"];
                 };
             };
-            /** @description Missing or unknown API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+            500: components["responses"]["InternalError"];
         };
     };
     getWorkflow: {
@@ -970,6 +1267,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /**
+                 * @description The workflow’s `name`
+                 * @example greet
+                 */
                 workflow_name: string;
             };
             cookie?: never;
@@ -982,34 +1283,44 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "greet",
+                     *       "description": "Asks for a name and a mood, then says hello",
+                     *       "params_schema": {
+                     *         "type": "object",
+                     *         "properties": {
+                     *           "greeting": {
+                     *             "default": "Hello",
+                     *             "description": "How to greet",
+                     *             "type": "string"
+                     *           }
+                     *         },
+                     *         "additionalProperties": false
+                     *       },
+                     *       "runs_path": "/v1/workflows/greet/runs"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Workflow"];
                 };
             };
-            /** @description Missing or unknown API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (or not yours) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+            500: components["responses"]["InternalError"];
         };
     };
     createApprovalRun: {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe creation: the same key and body return the same run instead of starting another */
+                /**
+                 * @description Retry-safe creation: the same key and body return the same run instead of starting another
+                 * @example order-4711-greeting
+                 */
                 "idempotency-key"?: string;
             };
             path?: never;
@@ -1017,100 +1328,113 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ApprovalRunRequest"];
+                /**
+                 * @example {
+                 *       "params": {
+                 *         "request": "Deploy to production",
+                 *         "timeout_seconds": 120
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateApprovalRunRequest"];
             };
         };
         responses: {
             /** @description The run an earlier request with this Idempotency-Key created */
             200: {
                 headers: {
+                    /**
+                     * @description The run’s URL
+                     * @example /v1/runs/01a21e32-e83b-70f4-ad45-8305bc610c53
+                     */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                     *       "workflow": "approval",
+                     *       "status": "queued",
+                     *       "params": {
+                     *         "request": "Deploy to production",
+                     *         "timeout_seconds": 120
+                     *       },
+                     *       "result": null,
+                     *       "error": null,
+                     *       "pending_question": null,
+                     *       "last_seq": 0,
+                     *       "usage": {
+                     *         "prompt_tokens": 0,
+                     *         "completion_tokens": 0,
+                     *         "total_tokens": 0
+                     *       },
+                     *       "created_at": "2026-11-27T09:30:00.000Z",
+                     *       "updated_at": "2026-11-27T09:30:00.000Z",
+                     *       "finished_at": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Run"];
                 };
             };
             /** @description The run was created and started */
             201: {
                 headers: {
+                    /**
+                     * @description The run’s URL
+                     * @example /v1/runs/01a21e32-e83b-70f4-ad45-8305bc610c53
+                     */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                     *       "workflow": "approval",
+                     *       "status": "queued",
+                     *       "params": {
+                     *         "request": "Deploy to production",
+                     *         "timeout_seconds": 120
+                     *       },
+                     *       "result": null,
+                     *       "error": null,
+                     *       "pending_question": null,
+                     *       "last_seq": 0,
+                     *       "usage": {
+                     *         "prompt_tokens": 0,
+                     *         "completion_tokens": 0,
+                     *         "total_tokens": 0
+                     *       },
+                     *       "created_at": "2026-11-27T09:30:00.000Z",
+                     *       "updated_at": "2026-11-27T09:30:00.000Z",
+                     *       "finished_at": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Run"];
                 };
             };
-            /** @description The body is not valid JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing or unknown API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Validation failed; `errors` names each field */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many active runs for this user */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The database cannot be reached (several processes on PostgreSQL); retry after `Retry-After` seconds */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyActiveRuns"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     createCalculatorRun: {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe creation: the same key and body return the same run instead of starting another */
+                /**
+                 * @description Retry-safe creation: the same key and body return the same run instead of starting another
+                 * @example order-4711-greeting
+                 */
                 "idempotency-key"?: string;
             };
             path?: never;
@@ -1118,100 +1442,113 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CalculatorRunRequest"];
+                /**
+                 * @example {
+                 *       "params": {
+                 *         "a": 2,
+                 *         "b": 3
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateCalculatorRunRequest"];
             };
         };
         responses: {
             /** @description The run an earlier request with this Idempotency-Key created */
             200: {
                 headers: {
+                    /**
+                     * @description The run’s URL
+                     * @example /v1/runs/01a21e32-e83b-70f4-ad45-8305bc610c53
+                     */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                     *       "workflow": "calculator",
+                     *       "status": "queued",
+                     *       "params": {
+                     *         "a": 2,
+                     *         "b": 3
+                     *       },
+                     *       "result": null,
+                     *       "error": null,
+                     *       "pending_question": null,
+                     *       "last_seq": 0,
+                     *       "usage": {
+                     *         "prompt_tokens": 0,
+                     *         "completion_tokens": 0,
+                     *         "total_tokens": 0
+                     *       },
+                     *       "created_at": "2026-11-27T09:30:00.000Z",
+                     *       "updated_at": "2026-11-27T09:30:00.000Z",
+                     *       "finished_at": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Run"];
                 };
             };
             /** @description The run was created and started */
             201: {
                 headers: {
+                    /**
+                     * @description The run’s URL
+                     * @example /v1/runs/01a21e32-e83b-70f4-ad45-8305bc610c53
+                     */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                     *       "workflow": "calculator",
+                     *       "status": "queued",
+                     *       "params": {
+                     *         "a": 2,
+                     *         "b": 3
+                     *       },
+                     *       "result": null,
+                     *       "error": null,
+                     *       "pending_question": null,
+                     *       "last_seq": 0,
+                     *       "usage": {
+                     *         "prompt_tokens": 0,
+                     *         "completion_tokens": 0,
+                     *         "total_tokens": 0
+                     *       },
+                     *       "created_at": "2026-11-27T09:30:00.000Z",
+                     *       "updated_at": "2026-11-27T09:30:00.000Z",
+                     *       "finished_at": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Run"];
                 };
             };
-            /** @description The body is not valid JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing or unknown API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Validation failed; `errors` names each field */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many active runs for this user */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The database cannot be reached (several processes on PostgreSQL); retry after `Retry-After` seconds */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyActiveRuns"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     createEchoRun: {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe creation: the same key and body return the same run instead of starting another */
+                /**
+                 * @description Retry-safe creation: the same key and body return the same run instead of starting another
+                 * @example order-4711-greeting
+                 */
                 "idempotency-key"?: string;
             };
             path?: never;
@@ -1219,100 +1556,110 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["EchoRunRequest"];
+                /**
+                 * @example {
+                 *       "params": {
+                 *         "text": "Hello from Parley"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateEchoRunRequest"];
             };
         };
         responses: {
             /** @description The run an earlier request with this Idempotency-Key created */
             200: {
                 headers: {
+                    /**
+                     * @description The run’s URL
+                     * @example /v1/runs/01a21e32-e83b-70f4-ad45-8305bc610c53
+                     */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                     *       "workflow": "echo",
+                     *       "status": "queued",
+                     *       "params": {
+                     *         "text": "Hello from Parley"
+                     *       },
+                     *       "result": null,
+                     *       "error": null,
+                     *       "pending_question": null,
+                     *       "last_seq": 0,
+                     *       "usage": {
+                     *         "prompt_tokens": 0,
+                     *         "completion_tokens": 0,
+                     *         "total_tokens": 0
+                     *       },
+                     *       "created_at": "2026-11-27T09:30:00.000Z",
+                     *       "updated_at": "2026-11-27T09:30:00.000Z",
+                     *       "finished_at": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Run"];
                 };
             };
             /** @description The run was created and started */
             201: {
                 headers: {
+                    /**
+                     * @description The run’s URL
+                     * @example /v1/runs/01a21e32-e83b-70f4-ad45-8305bc610c53
+                     */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                     *       "workflow": "echo",
+                     *       "status": "queued",
+                     *       "params": {
+                     *         "text": "Hello from Parley"
+                     *       },
+                     *       "result": null,
+                     *       "error": null,
+                     *       "pending_question": null,
+                     *       "last_seq": 0,
+                     *       "usage": {
+                     *         "prompt_tokens": 0,
+                     *         "completion_tokens": 0,
+                     *         "total_tokens": 0
+                     *       },
+                     *       "created_at": "2026-11-27T09:30:00.000Z",
+                     *       "updated_at": "2026-11-27T09:30:00.000Z",
+                     *       "finished_at": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Run"];
                 };
             };
-            /** @description The body is not valid JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing or unknown API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Validation failed; `errors` names each field */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many active runs for this user */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The database cannot be reached (several processes on PostgreSQL); retry after `Retry-After` seconds */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyActiveRuns"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     createGreetRun: {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe creation: the same key and body return the same run instead of starting another */
+                /**
+                 * @description Retry-safe creation: the same key and body return the same run instead of starting another
+                 * @example order-4711-greeting
+                 */
                 "idempotency-key"?: string;
             };
             path?: never;
@@ -1320,100 +1667,110 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["GreetRunRequest"];
+                /**
+                 * @example {
+                 *       "params": {
+                 *         "greeting": "Hello"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateGreetRunRequest"];
             };
         };
         responses: {
             /** @description The run an earlier request with this Idempotency-Key created */
             200: {
                 headers: {
+                    /**
+                     * @description The run’s URL
+                     * @example /v1/runs/01a21e32-e83b-70f4-ad45-8305bc610c53
+                     */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                     *       "workflow": "greet",
+                     *       "status": "queued",
+                     *       "params": {
+                     *         "greeting": "Hello"
+                     *       },
+                     *       "result": null,
+                     *       "error": null,
+                     *       "pending_question": null,
+                     *       "last_seq": 0,
+                     *       "usage": {
+                     *         "prompt_tokens": 0,
+                     *         "completion_tokens": 0,
+                     *         "total_tokens": 0
+                     *       },
+                     *       "created_at": "2026-11-27T09:30:00.000Z",
+                     *       "updated_at": "2026-11-27T09:30:00.000Z",
+                     *       "finished_at": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Run"];
                 };
             };
             /** @description The run was created and started */
             201: {
                 headers: {
+                    /**
+                     * @description The run’s URL
+                     * @example /v1/runs/01a21e32-e83b-70f4-ad45-8305bc610c53
+                     */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                     *       "workflow": "greet",
+                     *       "status": "queued",
+                     *       "params": {
+                     *         "greeting": "Hello"
+                     *       },
+                     *       "result": null,
+                     *       "error": null,
+                     *       "pending_question": null,
+                     *       "last_seq": 0,
+                     *       "usage": {
+                     *         "prompt_tokens": 0,
+                     *         "completion_tokens": 0,
+                     *         "total_tokens": 0
+                     *       },
+                     *       "created_at": "2026-11-27T09:30:00.000Z",
+                     *       "updated_at": "2026-11-27T09:30:00.000Z",
+                     *       "finished_at": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Run"];
                 };
             };
-            /** @description The body is not valid JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing or unknown API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Validation failed; `errors` names each field */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many active runs for this user */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The database cannot be reached (several processes on PostgreSQL); retry after `Retry-After` seconds */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyActiveRuns"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     createPickToppingsRun: {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe creation: the same key and body return the same run instead of starting another */
+                /**
+                 * @description Retry-safe creation: the same key and body return the same run instead of starting another
+                 * @example order-4711-greeting
+                 */
                 "idempotency-key"?: string;
             };
             path?: never;
@@ -1421,100 +1778,125 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["PickToppingsRunRequest"];
+                /**
+                 * @example {
+                 *       "params": {
+                 *         "choices": [
+                 *           "cheese",
+                 *           "olives",
+                 *           "basil",
+                 *           "mushrooms"
+                 *         ]
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreatePickToppingsRunRequest"];
             };
         };
         responses: {
             /** @description The run an earlier request with this Idempotency-Key created */
             200: {
                 headers: {
+                    /**
+                     * @description The run’s URL
+                     * @example /v1/runs/01a21e32-e83b-70f4-ad45-8305bc610c53
+                     */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                     *       "workflow": "pick_toppings",
+                     *       "status": "queued",
+                     *       "params": {
+                     *         "choices": [
+                     *           "cheese",
+                     *           "olives",
+                     *           "basil",
+                     *           "mushrooms"
+                     *         ]
+                     *       },
+                     *       "result": null,
+                     *       "error": null,
+                     *       "pending_question": null,
+                     *       "last_seq": 0,
+                     *       "usage": {
+                     *         "prompt_tokens": 0,
+                     *         "completion_tokens": 0,
+                     *         "total_tokens": 0
+                     *       },
+                     *       "created_at": "2026-11-27T09:30:00.000Z",
+                     *       "updated_at": "2026-11-27T09:30:00.000Z",
+                     *       "finished_at": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Run"];
                 };
             };
             /** @description The run was created and started */
             201: {
                 headers: {
+                    /**
+                     * @description The run’s URL
+                     * @example /v1/runs/01a21e32-e83b-70f4-ad45-8305bc610c53
+                     */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                     *       "workflow": "pick_toppings",
+                     *       "status": "queued",
+                     *       "params": {
+                     *         "choices": [
+                     *           "cheese",
+                     *           "olives",
+                     *           "basil",
+                     *           "mushrooms"
+                     *         ]
+                     *       },
+                     *       "result": null,
+                     *       "error": null,
+                     *       "pending_question": null,
+                     *       "last_seq": 0,
+                     *       "usage": {
+                     *         "prompt_tokens": 0,
+                     *         "completion_tokens": 0,
+                     *         "total_tokens": 0
+                     *       },
+                     *       "created_at": "2026-11-27T09:30:00.000Z",
+                     *       "updated_at": "2026-11-27T09:30:00.000Z",
+                     *       "finished_at": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Run"];
                 };
             };
-            /** @description The body is not valid JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing or unknown API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Validation failed; `errors` names each field */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many active runs for this user */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The database cannot be reached (several processes on PostgreSQL); retry after `Retry-After` seconds */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyActiveRuns"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     createQuizLoopRun: {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe creation: the same key and body return the same run instead of starting another */
+                /**
+                 * @description Retry-safe creation: the same key and body return the same run instead of starting another
+                 * @example order-4711-greeting
+                 */
                 "idempotency-key"?: string;
             };
             path?: never;
@@ -1522,100 +1904,110 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["QuizLoopRunRequest"];
+                /**
+                 * @example {
+                 *       "params": {
+                 *         "max_rounds": 10
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateQuizLoopRunRequest"];
             };
         };
         responses: {
             /** @description The run an earlier request with this Idempotency-Key created */
             200: {
                 headers: {
+                    /**
+                     * @description The run’s URL
+                     * @example /v1/runs/01a21e32-e83b-70f4-ad45-8305bc610c53
+                     */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                     *       "workflow": "quiz_loop",
+                     *       "status": "queued",
+                     *       "params": {
+                     *         "max_rounds": 10
+                     *       },
+                     *       "result": null,
+                     *       "error": null,
+                     *       "pending_question": null,
+                     *       "last_seq": 0,
+                     *       "usage": {
+                     *         "prompt_tokens": 0,
+                     *         "completion_tokens": 0,
+                     *         "total_tokens": 0
+                     *       },
+                     *       "created_at": "2026-11-27T09:30:00.000Z",
+                     *       "updated_at": "2026-11-27T09:30:00.000Z",
+                     *       "finished_at": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Run"];
                 };
             };
             /** @description The run was created and started */
             201: {
                 headers: {
+                    /**
+                     * @description The run’s URL
+                     * @example /v1/runs/01a21e32-e83b-70f4-ad45-8305bc610c53
+                     */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                     *       "workflow": "quiz_loop",
+                     *       "status": "queued",
+                     *       "params": {
+                     *         "max_rounds": 10
+                     *       },
+                     *       "result": null,
+                     *       "error": null,
+                     *       "pending_question": null,
+                     *       "last_seq": 0,
+                     *       "usage": {
+                     *         "prompt_tokens": 0,
+                     *         "completion_tokens": 0,
+                     *         "total_tokens": 0
+                     *       },
+                     *       "created_at": "2026-11-27T09:30:00.000Z",
+                     *       "updated_at": "2026-11-27T09:30:00.000Z",
+                     *       "finished_at": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Run"];
                 };
             };
-            /** @description The body is not valid JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing or unknown API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Validation failed; `errors` names each field */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many active runs for this user */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The database cannot be reached (several processes on PostgreSQL); retry after `Retry-After` seconds */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyActiveRuns"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     createReportErrorRun: {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe creation: the same key and body return the same run instead of starting another */
+                /**
+                 * @description Retry-safe creation: the same key and body return the same run instead of starting another
+                 * @example order-4711-greeting
+                 */
                 "idempotency-key"?: string;
             };
             path?: never;
@@ -1623,100 +2015,110 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ReportErrorRunRequest"];
+                /**
+                 * @example {
+                 *       "params": {
+                 *         "crash": false
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateReportErrorRunRequest"];
             };
         };
         responses: {
             /** @description The run an earlier request with this Idempotency-Key created */
             200: {
                 headers: {
+                    /**
+                     * @description The run’s URL
+                     * @example /v1/runs/01a21e32-e83b-70f4-ad45-8305bc610c53
+                     */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                     *       "workflow": "report_error",
+                     *       "status": "queued",
+                     *       "params": {
+                     *         "crash": false
+                     *       },
+                     *       "result": null,
+                     *       "error": null,
+                     *       "pending_question": null,
+                     *       "last_seq": 0,
+                     *       "usage": {
+                     *         "prompt_tokens": 0,
+                     *         "completion_tokens": 0,
+                     *         "total_tokens": 0
+                     *       },
+                     *       "created_at": "2026-11-27T09:30:00.000Z",
+                     *       "updated_at": "2026-11-27T09:30:00.000Z",
+                     *       "finished_at": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Run"];
                 };
             };
             /** @description The run was created and started */
             201: {
                 headers: {
+                    /**
+                     * @description The run’s URL
+                     * @example /v1/runs/01a21e32-e83b-70f4-ad45-8305bc610c53
+                     */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                     *       "workflow": "report_error",
+                     *       "status": "queued",
+                     *       "params": {
+                     *         "crash": false
+                     *       },
+                     *       "result": null,
+                     *       "error": null,
+                     *       "pending_question": null,
+                     *       "last_seq": 0,
+                     *       "usage": {
+                     *         "prompt_tokens": 0,
+                     *         "completion_tokens": 0,
+                     *         "total_tokens": 0
+                     *       },
+                     *       "created_at": "2026-11-27T09:30:00.000Z",
+                     *       "updated_at": "2026-11-27T09:30:00.000Z",
+                     *       "finished_at": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Run"];
                 };
             };
-            /** @description The body is not valid JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing or unknown API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Validation failed; `errors` names each field */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many active runs for this user */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The database cannot be reached (several processes on PostgreSQL); retry after `Retry-After` seconds */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyActiveRuns"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     createSecretCheckRun: {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe creation: the same key and body return the same run instead of starting another */
+                /**
+                 * @description Retry-safe creation: the same key and body return the same run instead of starting another
+                 * @example order-4711-greeting
+                 */
                 "idempotency-key"?: string;
             };
             path?: never;
@@ -1724,100 +2126,104 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SecretCheckRunRequest"];
+                /**
+                 * @example {
+                 *       "params": {}
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateSecretCheckRunRequest"];
             };
         };
         responses: {
             /** @description The run an earlier request with this Idempotency-Key created */
             200: {
                 headers: {
+                    /**
+                     * @description The run’s URL
+                     * @example /v1/runs/01a21e32-e83b-70f4-ad45-8305bc610c53
+                     */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                     *       "workflow": "secret_check",
+                     *       "status": "queued",
+                     *       "params": {},
+                     *       "result": null,
+                     *       "error": null,
+                     *       "pending_question": null,
+                     *       "last_seq": 0,
+                     *       "usage": {
+                     *         "prompt_tokens": 0,
+                     *         "completion_tokens": 0,
+                     *         "total_tokens": 0
+                     *       },
+                     *       "created_at": "2026-11-27T09:30:00.000Z",
+                     *       "updated_at": "2026-11-27T09:30:00.000Z",
+                     *       "finished_at": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Run"];
                 };
             };
             /** @description The run was created and started */
             201: {
                 headers: {
+                    /**
+                     * @description The run’s URL
+                     * @example /v1/runs/01a21e32-e83b-70f4-ad45-8305bc610c53
+                     */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                     *       "workflow": "secret_check",
+                     *       "status": "queued",
+                     *       "params": {},
+                     *       "result": null,
+                     *       "error": null,
+                     *       "pending_question": null,
+                     *       "last_seq": 0,
+                     *       "usage": {
+                     *         "prompt_tokens": 0,
+                     *         "completion_tokens": 0,
+                     *         "total_tokens": 0
+                     *       },
+                     *       "created_at": "2026-11-27T09:30:00.000Z",
+                     *       "updated_at": "2026-11-27T09:30:00.000Z",
+                     *       "finished_at": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Run"];
                 };
             };
-            /** @description The body is not valid JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing or unknown API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Validation failed; `errors` names each field */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many active runs for this user */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The database cannot be reached (several processes on PostgreSQL); retry after `Retry-After` seconds */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyActiveRuns"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     createSimpleLearningRun: {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe creation: the same key and body return the same run instead of starting another */
+                /**
+                 * @description Retry-safe creation: the same key and body return the same run instead of starting another
+                 * @example order-4711-greeting
+                 */
                 "idempotency-key"?: string;
             };
             path?: never;
@@ -1825,100 +2231,110 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SimpleLearningRunRequest"];
+                /**
+                 * @example {
+                 *       "params": {
+                 *         "max_turns": 3
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateSimpleLearningRunRequest"];
             };
         };
         responses: {
             /** @description The run an earlier request with this Idempotency-Key created */
             200: {
                 headers: {
+                    /**
+                     * @description The run’s URL
+                     * @example /v1/runs/01a21e32-e83b-70f4-ad45-8305bc610c53
+                     */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                     *       "workflow": "simple_learning",
+                     *       "status": "queued",
+                     *       "params": {
+                     *         "max_turns": 3
+                     *       },
+                     *       "result": null,
+                     *       "error": null,
+                     *       "pending_question": null,
+                     *       "last_seq": 0,
+                     *       "usage": {
+                     *         "prompt_tokens": 0,
+                     *         "completion_tokens": 0,
+                     *         "total_tokens": 0
+                     *       },
+                     *       "created_at": "2026-11-27T09:30:00.000Z",
+                     *       "updated_at": "2026-11-27T09:30:00.000Z",
+                     *       "finished_at": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Run"];
                 };
             };
             /** @description The run was created and started */
             201: {
                 headers: {
+                    /**
+                     * @description The run’s URL
+                     * @example /v1/runs/01a21e32-e83b-70f4-ad45-8305bc610c53
+                     */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                     *       "workflow": "simple_learning",
+                     *       "status": "queued",
+                     *       "params": {
+                     *         "max_turns": 3
+                     *       },
+                     *       "result": null,
+                     *       "error": null,
+                     *       "pending_question": null,
+                     *       "last_seq": 0,
+                     *       "usage": {
+                     *         "prompt_tokens": 0,
+                     *         "completion_tokens": 0,
+                     *         "total_tokens": 0
+                     *       },
+                     *       "created_at": "2026-11-27T09:30:00.000Z",
+                     *       "updated_at": "2026-11-27T09:30:00.000Z",
+                     *       "finished_at": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Run"];
                 };
             };
-            /** @description The body is not valid JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing or unknown API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Validation failed; `errors` names each field */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many active runs for this user */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The database cannot be reached (several processes on PostgreSQL); retry after `Retry-After` seconds */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyActiveRuns"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     createSystemNoticeRun: {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe creation: the same key and body return the same run instead of starting another */
+                /**
+                 * @description Retry-safe creation: the same key and body return the same run instead of starting another
+                 * @example order-4711-greeting
+                 */
                 "idempotency-key"?: string;
             };
             path?: never;
@@ -1926,100 +2342,110 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SystemNoticeRunRequest"];
+                /**
+                 * @example {
+                 *       "params": {
+                 *         "level": "info"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateSystemNoticeRunRequest"];
             };
         };
         responses: {
             /** @description The run an earlier request with this Idempotency-Key created */
             200: {
                 headers: {
+                    /**
+                     * @description The run’s URL
+                     * @example /v1/runs/01a21e32-e83b-70f4-ad45-8305bc610c53
+                     */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                     *       "workflow": "system_notice",
+                     *       "status": "queued",
+                     *       "params": {
+                     *         "level": "info"
+                     *       },
+                     *       "result": null,
+                     *       "error": null,
+                     *       "pending_question": null,
+                     *       "last_seq": 0,
+                     *       "usage": {
+                     *         "prompt_tokens": 0,
+                     *         "completion_tokens": 0,
+                     *         "total_tokens": 0
+                     *       },
+                     *       "created_at": "2026-11-27T09:30:00.000Z",
+                     *       "updated_at": "2026-11-27T09:30:00.000Z",
+                     *       "finished_at": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Run"];
                 };
             };
             /** @description The run was created and started */
             201: {
                 headers: {
+                    /**
+                     * @description The run’s URL
+                     * @example /v1/runs/01a21e32-e83b-70f4-ad45-8305bc610c53
+                     */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                     *       "workflow": "system_notice",
+                     *       "status": "queued",
+                     *       "params": {
+                     *         "level": "info"
+                     *       },
+                     *       "result": null,
+                     *       "error": null,
+                     *       "pending_question": null,
+                     *       "last_seq": 0,
+                     *       "usage": {
+                     *         "prompt_tokens": 0,
+                     *         "completion_tokens": 0,
+                     *         "total_tokens": 0
+                     *       },
+                     *       "created_at": "2026-11-27T09:30:00.000Z",
+                     *       "updated_at": "2026-11-27T09:30:00.000Z",
+                     *       "finished_at": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Run"];
                 };
             };
-            /** @description The body is not valid JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing or unknown API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Validation failed; `errors` names each field */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many active runs for this user */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The database cannot be reached (several processes on PostgreSQL); retry after `Retry-After` seconds */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyActiveRuns"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     createTickerRun: {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe creation: the same key and body return the same run instead of starting another */
+                /**
+                 * @description Retry-safe creation: the same key and body return the same run instead of starting another
+                 * @example order-4711-greeting
+                 */
                 "idempotency-key"?: string;
             };
             path?: never;
@@ -2027,100 +2453,113 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["TickerRunRequest"];
+                /**
+                 * @example {
+                 *       "params": {
+                 *         "count": 5,
+                 *         "interval_ms": 500
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateTickerRunRequest"];
             };
         };
         responses: {
             /** @description The run an earlier request with this Idempotency-Key created */
             200: {
                 headers: {
+                    /**
+                     * @description The run’s URL
+                     * @example /v1/runs/01a21e32-e83b-70f4-ad45-8305bc610c53
+                     */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                     *       "workflow": "ticker",
+                     *       "status": "queued",
+                     *       "params": {
+                     *         "count": 5,
+                     *         "interval_ms": 500
+                     *       },
+                     *       "result": null,
+                     *       "error": null,
+                     *       "pending_question": null,
+                     *       "last_seq": 0,
+                     *       "usage": {
+                     *         "prompt_tokens": 0,
+                     *         "completion_tokens": 0,
+                     *         "total_tokens": 0
+                     *       },
+                     *       "created_at": "2026-11-27T09:30:00.000Z",
+                     *       "updated_at": "2026-11-27T09:30:00.000Z",
+                     *       "finished_at": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Run"];
                 };
             };
             /** @description The run was created and started */
             201: {
                 headers: {
+                    /**
+                     * @description The run’s URL
+                     * @example /v1/runs/01a21e32-e83b-70f4-ad45-8305bc610c53
+                     */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                     *       "workflow": "ticker",
+                     *       "status": "queued",
+                     *       "params": {
+                     *         "count": 5,
+                     *         "interval_ms": 500
+                     *       },
+                     *       "result": null,
+                     *       "error": null,
+                     *       "pending_question": null,
+                     *       "last_seq": 0,
+                     *       "usage": {
+                     *         "prompt_tokens": 0,
+                     *         "completion_tokens": 0,
+                     *         "total_tokens": 0
+                     *       },
+                     *       "created_at": "2026-11-27T09:30:00.000Z",
+                     *       "updated_at": "2026-11-27T09:30:00.000Z",
+                     *       "finished_at": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Run"];
                 };
             };
-            /** @description The body is not valid JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing or unknown API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Validation failed; `errors` names each field */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many active runs for this user */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The database cannot be reached (several processes on PostgreSQL); retry after `Retry-After` seconds */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyActiveRuns"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     createWeatherToolsRun: {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe creation: the same key and body return the same run instead of starting another */
+                /**
+                 * @description Retry-safe creation: the same key and body return the same run instead of starting another
+                 * @example order-4711-greeting
+                 */
                 "idempotency-key"?: string;
             };
             path?: never;
@@ -2128,104 +2567,127 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["WeatherToolsRunRequest"];
+                /**
+                 * @example {
+                 *       "params": {
+                 *         "city": "Paris",
+                 *         "max_turns": 2
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateWeatherToolsRunRequest"];
             };
         };
         responses: {
             /** @description The run an earlier request with this Idempotency-Key created */
             200: {
                 headers: {
+                    /**
+                     * @description The run’s URL
+                     * @example /v1/runs/01a21e32-e83b-70f4-ad45-8305bc610c53
+                     */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                     *       "workflow": "weather_tools",
+                     *       "status": "queued",
+                     *       "params": {
+                     *         "city": "Paris",
+                     *         "max_turns": 2
+                     *       },
+                     *       "result": null,
+                     *       "error": null,
+                     *       "pending_question": null,
+                     *       "last_seq": 0,
+                     *       "usage": {
+                     *         "prompt_tokens": 0,
+                     *         "completion_tokens": 0,
+                     *         "total_tokens": 0
+                     *       },
+                     *       "created_at": "2026-11-27T09:30:00.000Z",
+                     *       "updated_at": "2026-11-27T09:30:00.000Z",
+                     *       "finished_at": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Run"];
                 };
             };
             /** @description The run was created and started */
             201: {
                 headers: {
+                    /**
+                     * @description The run’s URL
+                     * @example /v1/runs/01a21e32-e83b-70f4-ad45-8305bc610c53
+                     */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                     *       "workflow": "weather_tools",
+                     *       "status": "queued",
+                     *       "params": {
+                     *         "city": "Paris",
+                     *         "max_turns": 2
+                     *       },
+                     *       "result": null,
+                     *       "error": null,
+                     *       "pending_question": null,
+                     *       "last_seq": 0,
+                     *       "usage": {
+                     *         "prompt_tokens": 0,
+                     *         "completion_tokens": 0,
+                     *         "total_tokens": 0
+                     *       },
+                     *       "created_at": "2026-11-27T09:30:00.000Z",
+                     *       "updated_at": "2026-11-27T09:30:00.000Z",
+                     *       "finished_at": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Run"];
                 };
             };
-            /** @description The body is not valid JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing or unknown API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Validation failed; `errors` names each field */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many active runs for this user */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The database cannot be reached (several processes on PostgreSQL); retry after `Retry-After` seconds */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyActiveRuns"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     listRuns: {
         parameters: {
             query?: {
-                /** @description queued → running ⇄ awaiting_input → completed | failed | cancelled */
+                /**
+                 * @description Only runs with this status
+                 * @example awaiting_input
+                 */
                 status?: components["schemas"]["RunStatus"];
+                /**
+                 * @description Only runs of this workflow
+                 * @example greet
+                 */
                 workflow?: string;
-                /** @description Runs per page */
+                /**
+                 * @description Runs per page
+                 * @example 20
+                 */
                 limit?: number;
-                /** @description From `next_cursor` */
+                /**
+                 * @description The `next_cursor` of the previous page; omit for the first page
+                 * @example WyIyMDI2LTExLTI3VDA5OjMwOjAwLjAwMFoiLCIwMWEyMWUzMi1lODNiLTcwZjQtYWQ0NS04MzA1YmM2MTBjNTMiXQ
+                 */
                 cursor?: string;
             };
             header?: never;
@@ -2240,45 +2702,74 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "runs": [
+                     *         {
+                     *           "id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                     *           "workflow": "greet",
+                     *           "status": "awaiting_input",
+                     *           "params": {
+                     *             "greeting": "Hello"
+                     *           },
+                     *           "result": null,
+                     *           "error": null,
+                     *           "pending_question": {
+                     *             "run_id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                     *             "sender": "Greeter",
+                     *             "recipient": "User",
+                     *             "auto_reply": false,
+                     *             "id": "8cf373ac-4b9a-4342-8375-69948e89cc07",
+                     *             "seq": 2,
+                     *             "created_at": "2026-11-27T09:30:00.012Z",
+                     *             "type": "text_input",
+                     *             "content": {
+                     *               "prompt": "Your name?",
+                     *               "suggestions": [
+                     *                 "Ada",
+                     *                 "Grace"
+                     *               ],
+                     *               "password": false,
+                     *               "default": null,
+                     *               "expires_at": null,
+                     *               "on_timeout": null
+                     *             }
+                     *           },
+                     *           "last_seq": 2,
+                     *           "usage": {
+                     *             "prompt_tokens": 0,
+                     *             "completion_tokens": 0,
+                     *             "total_tokens": 0
+                     *           },
+                     *           "created_at": "2026-11-27T09:30:00.000Z",
+                     *           "updated_at": "2026-11-27T09:30:00.012Z",
+                     *           "finished_at": null
+                     *         }
+                     *       ],
+                     *       "next_cursor": "WyIyMDI2LTExLTI3VDA5OjMwOjAwLjAwMFoiLCIwMWEyMWUzMi1lODNiLTcwZjQtYWQ0NS04MzA1YmM2MTBjNTMiXQ"
+                     *     }
+                     */
                     "application/json": components["schemas"]["RunList"];
                 };
             };
-            /** @description Missing or unknown API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Validation failed; `errors` names each field */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The database cannot be reached (several processes on PostgreSQL); retry after `Retry-After` seconds */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            422: components["responses"]["ValidationFailed"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     createRun: {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe creation: the same key and body return the same run instead of starting another */
+                /**
+                 * @description Retry-safe creation: the same key and body return the same run instead of starting another
+                 * @example order-4711-greeting
+                 */
                 "idempotency-key"?: string;
             };
             path?: never;
@@ -2286,6 +2777,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "workflow": "greet",
+                 *       "params": {
+                 *         "greeting": "Hello"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateRunRequest"];
             };
         };
@@ -2293,99 +2792,87 @@ export interface operations {
             /** @description The run an earlier request with this Idempotency-Key created */
             200: {
                 headers: {
-                    /** @description The run’s URL */
-                    Location?: string;
+                    /**
+                     * @description The run’s URL
+                     * @example /v1/runs/01a21e32-e83b-70f4-ad45-8305bc610c53
+                     */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                     *       "workflow": "greet",
+                     *       "status": "queued",
+                     *       "params": {
+                     *         "greeting": "Hello"
+                     *       },
+                     *       "result": null,
+                     *       "error": null,
+                     *       "pending_question": null,
+                     *       "last_seq": 0,
+                     *       "usage": {
+                     *         "prompt_tokens": 0,
+                     *         "completion_tokens": 0,
+                     *         "total_tokens": 0
+                     *       },
+                     *       "created_at": "2026-11-27T09:30:00.000Z",
+                     *       "updated_at": "2026-11-27T09:30:00.000Z",
+                     *       "finished_at": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Run"];
                 };
             };
             /** @description The run was created and started */
             201: {
                 headers: {
-                    /** @description The run’s URL */
-                    Location?: string;
+                    /**
+                     * @description The run’s URL
+                     * @example /v1/runs/01a21e32-e83b-70f4-ad45-8305bc610c53
+                     */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                     *       "workflow": "greet",
+                     *       "status": "queued",
+                     *       "params": {
+                     *         "greeting": "Hello"
+                     *       },
+                     *       "result": null,
+                     *       "error": null,
+                     *       "pending_question": null,
+                     *       "last_seq": 0,
+                     *       "usage": {
+                     *         "prompt_tokens": 0,
+                     *         "completion_tokens": 0,
+                     *         "total_tokens": 0
+                     *       },
+                     *       "created_at": "2026-11-27T09:30:00.000Z",
+                     *       "updated_at": "2026-11-27T09:30:00.000Z",
+                     *       "finished_at": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Run"];
                 };
             };
-            /** @description The body is not valid JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing or unknown API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (or not yours) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Validation failed; `errors` names each field */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many active runs for this user */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The database cannot be reached (several processes on PostgreSQL); retry after `Retry-After` seconds */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyActiveRuns"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     getRun: {
@@ -2393,6 +2880,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /**
+                 * @description The run’s `id`
+                 * @example 01a21e32-e83b-70f4-ad45-8305bc610c53
+                 */
                 run_id: string;
             };
             cookie?: never;
@@ -2405,38 +2896,59 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                     *       "workflow": "greet",
+                     *       "status": "awaiting_input",
+                     *       "params": {
+                     *         "greeting": "Hello"
+                     *       },
+                     *       "result": null,
+                     *       "error": null,
+                     *       "pending_question": {
+                     *         "run_id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                     *         "sender": "Greeter",
+                     *         "recipient": "User",
+                     *         "auto_reply": false,
+                     *         "id": "8cf373ac-4b9a-4342-8375-69948e89cc07",
+                     *         "seq": 2,
+                     *         "created_at": "2026-11-27T09:30:00.012Z",
+                     *         "type": "text_input",
+                     *         "content": {
+                     *           "prompt": "Your name?",
+                     *           "suggestions": [
+                     *             "Ada",
+                     *             "Grace"
+                     *           ],
+                     *           "password": false,
+                     *           "default": null,
+                     *           "expires_at": null,
+                     *           "on_timeout": null
+                     *         }
+                     *       },
+                     *       "last_seq": 2,
+                     *       "usage": {
+                     *         "prompt_tokens": 0,
+                     *         "completion_tokens": 0,
+                     *         "total_tokens": 0
+                     *       },
+                     *       "created_at": "2026-11-27T09:30:00.000Z",
+                     *       "updated_at": "2026-11-27T09:30:00.012Z",
+                     *       "finished_at": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Run"];
                 };
             };
-            /** @description Missing or unknown API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (or not yours) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The database cannot be reached (several processes on PostgreSQL); retry after `Retry-After` seconds */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     cancelRun: {
@@ -2444,6 +2956,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /**
+                 * @description The run’s `id`
+                 * @example 01a21e32-e83b-70f4-ad45-8305bc610c53
+                 */
                 run_id: string;
             };
             cookie?: never;
@@ -2456,70 +2972,68 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                     *       "workflow": "greet",
+                     *       "status": "cancelled",
+                     *       "params": {
+                     *         "greeting": "Hello"
+                     *       },
+                     *       "result": null,
+                     *       "error": null,
+                     *       "pending_question": null,
+                     *       "last_seq": 3,
+                     *       "usage": {
+                     *         "prompt_tokens": 0,
+                     *         "completion_tokens": 0,
+                     *         "total_tokens": 0
+                     *       },
+                     *       "created_at": "2026-11-27T09:30:00.000Z",
+                     *       "updated_at": "2026-11-27T09:31:02.480Z",
+                     *       "finished_at": "2026-11-27T09:31:02.480Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Run"];
                 };
             };
-            /** @description Missing or unknown API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (or not yours) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflicts with the current state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The database cannot be reached (several processes on PostgreSQL); retry after `Retry-After` seconds */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     listMessages: {
         parameters: {
             query?: {
-                /** @description Return messages with seq greater than this */
+                /**
+                 * @description Return messages with seq greater than this: the `next_after` of the previous page
+                 * @example 2
+                 */
                 after?: number;
-                /** @description Seconds to hold the request when there is nothing new and the run is active (0–60) */
+                /**
+                 * @description Seconds to hold the request when there is nothing new and the run is active (0–60)
+                 * @example 30
+                 */
                 wait?: number;
-                /** @description Most messages to return */
+                /**
+                 * @description Most messages to return
+                 * @example 100
+                 */
                 limit?: number;
             };
             header?: never;
             path: {
+                /**
+                 * @description The run’s `id`
+                 * @example 01a21e32-e83b-70f4-ad45-8305bc610c53
+                 */
                 run_id: string;
             };
             cookie?: never;
@@ -2532,47 +3046,65 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "messages": [
+                     *         {
+                     *           "run_id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                     *           "sender": null,
+                     *           "recipient": null,
+                     *           "auto_reply": false,
+                     *           "id": "9bff9707-11d8-4b1f-a75b-c992120089af",
+                     *           "seq": 1,
+                     *           "created_at": "2026-11-27T09:30:00.006Z",
+                     *           "type": "workflow_started",
+                     *           "content": {
+                     *             "name": "greet",
+                     *             "description": "Asks for a name and a mood, then says hello",
+                     *             "params": {
+                     *               "greeting": "Hello"
+                     *             }
+                     *           }
+                     *         },
+                     *         {
+                     *           "run_id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                     *           "sender": "Greeter",
+                     *           "recipient": "User",
+                     *           "auto_reply": false,
+                     *           "id": "8cf373ac-4b9a-4342-8375-69948e89cc07",
+                     *           "seq": 2,
+                     *           "created_at": "2026-11-27T09:30:00.012Z",
+                     *           "type": "text_input",
+                     *           "content": {
+                     *             "prompt": "Your name?",
+                     *             "suggestions": [
+                     *               "Ada",
+                     *               "Grace"
+                     *             ],
+                     *             "password": false,
+                     *             "default": null,
+                     *             "expires_at": null,
+                     *             "on_timeout": null
+                     *           }
+                     *         }
+                     *       ],
+                     *       "next_after": 2,
+                     *       "run_status": "awaiting_input",
+                     *       "last_seq": 2
+                     *     }
+                     */
                     "application/json": components["schemas"]["MessagePage"];
                 };
             };
-            /** @description Missing or unknown API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (or not yours) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Validation failed; `errors` names each field */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The database cannot be reached (several processes on PostgreSQL); retry after `Retry-After` seconds */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            422: components["responses"]["ValidationFailed"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     replyToQuestion: {
@@ -2580,12 +3112,22 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /**
+                 * @description The run’s `id`
+                 * @example 01a21e32-e83b-70f4-ad45-8305bc610c53
+                 */
                 run_id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "question_id": "8cf373ac-4b9a-4342-8375-69948e89cc07",
+                 *       "answer": "Ada"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ReplyRequest"];
             };
         };
@@ -2596,6 +3138,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "run_id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                     *       "sender": "User",
+                     *       "recipient": "Greeter",
+                     *       "auto_reply": false,
+                     *       "id": "5d0e7a1c-3b9f-4c2e-9a61-0b7d2f4e8c13",
+                     *       "seq": 3,
+                     *       "created_at": "2026-11-27T09:30:07.250Z",
+                     *       "type": "reply",
+                     *       "content": {
+                     *         "question_id": "8cf373ac-4b9a-4342-8375-69948e89cc07",
+                     *         "answer": "Ada"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["ReplyMessage"];
                 };
             };
@@ -2605,83 +3163,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "run_id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                     *       "sender": "User",
+                     *       "recipient": "Greeter",
+                     *       "auto_reply": false,
+                     *       "id": "5d0e7a1c-3b9f-4c2e-9a61-0b7d2f4e8c13",
+                     *       "seq": 3,
+                     *       "created_at": "2026-11-27T09:30:07.250Z",
+                     *       "type": "reply",
+                     *       "content": {
+                     *         "question_id": "8cf373ac-4b9a-4342-8375-69948e89cc07",
+                     *         "answer": "Ada"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["ReplyMessage"];
                 };
             };
-            /** @description The body is not valid JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing or unknown API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (or not yours) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflicts with the current state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Validation failed; `errors` names each field */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The database cannot be reached (several processes on PostgreSQL); retry after `Retry-After` seconds */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     getHealth: {
@@ -2699,9 +3211,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "ok",
+                     *       "store": "sqlite",
+                     *       "workflows": 12,
+                     *       "executing_runs": 3,
+                     *       "held_polls": 7
+                     *     }
+                     */
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+            500: components["responses"]["InternalError"];
         };
     };
 }

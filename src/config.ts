@@ -15,6 +15,8 @@ export interface ParleyConfig {
   worker: WorkerConfig
   apiKeys: Map<string, string>
   corsOrigins: string[]
+  /** Where clients reach this server (the contract's `servers`); relative when unset. */
+  publicUrl: string | undefined
   maxActiveRunsPerUser: number
   openai: LlmEnvConfig
 }
@@ -70,6 +72,7 @@ export function loadConfig(env: Env = process.env): ParleyConfig {
     },
     apiKeys: loadApiKeys(env),
     corsOrigins: list(env.PARLEY_CORS_ORIGINS),
+    publicUrl: publicUrl(env.PARLEY_PUBLIC_URL),
     maxActiveRunsPerUser: integer(env.PARLEY_MAX_ACTIVE_RUNS, 1000, 'PARLEY_MAX_ACTIVE_RUNS'),
     openai: loadLlmConfig(env),
   }
@@ -84,6 +87,20 @@ export function loadLlmConfig(env: Env = process.env): LlmEnvConfig {
     maxRetries: integer(env.PARLEY_LLM_MAX_RETRIES, 2, 'PARLEY_LLM_MAX_RETRIES'),
     timeoutMs: integer(env.PARLEY_LLM_TIMEOUT_MS, 120_000, 'PARLEY_LLM_TIMEOUT_MS'),
   }
+}
+
+/** PARLEY_PUBLIC_URL: an http(s) URL, kept without a trailing slash (`https://agents.example.com/parley`). */
+function publicUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined
+  let url: URL
+  try {
+    url = new URL(raw.trim())
+  } catch {
+    throw new Error(`PARLEY_PUBLIC_URL must be a URL like https://agents.example.com, not "${raw}"`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`PARLEY_PUBLIC_URL must be http or https, not ${url.protocol}`)
+  if (url.search !== '' || url.hash !== '') throw new Error('PARLEY_PUBLIC_URL must not have a query or fragment')
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, '')
 }
 
 /** `key1:alice,key2:bob` → key → user id. Errors say which entry, never echo a key. */

@@ -1,7 +1,9 @@
 import type { Server } from 'node:http'
+import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { serve as serveNode } from '@hono/node-server'
+import { getRequestListener } from '@hono/node-server'
 import type { ParleyApp } from './http/app.ts'
+import { answerClientError, requestErrorResponse } from './http/transport-errors.ts'
 
 export interface ServeOptions {
   port?: number
@@ -33,9 +35,16 @@ const DRAIN_MS = 3000
 export async function serve(app: ParleyApp, options: ServeOptions = {}): Promise<RunningServer> {
   const interrupted = await app.runs.startWorker()
   const hostname = options.hostname ?? '127.0.0.1'
-  const server = await new Promise<ReturnType<typeof serveNode>>((resolve, reject) => {
-    const started = serveNode({ fetch: app.fetch, port: options.port ?? 8008, hostname }, () => resolve(started))
-    started.once('error', reject)
+  // Node would answer a Host-less HTTP/1.1 request itself, with an empty 400; left to the adapter,
+  // it fails to make a URL of it and `requestErrorResponse` answers with a problem.
+  const server = createServer({ requireHostHeader: false }, getRequestListener(app.fetch, { errorHandler: requestErrorResponse }))
+  server.on('clientError', answerClientError)
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 8008, hostname, () => {
+      server.off('error', reject)
+      resolve()
+    })
   })
   const { port } = server.address() as AddressInfo
   const host = hostname.includes(':') ? `[${hostname}]` : hostname
@@ -48,7 +57,7 @@ export async function serve(app: ParleyApp, options: ServeOptions = {}): Promise
       closing ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()))
         const parked = app.runs.stop()
-        await drain(server as Server, closed)
+        await drain(server, closed)
         await parked
         await app.close()
       })()

@@ -39,6 +39,7 @@ export async function serveCommand(args: string[]): Promise<void> {
     store,
     auth: { apiKeys: config.apiKeys },
     corsOrigins: config.corsOrigins,
+    publicUrl: config.publicUrl,
     limits: { maxActiveRunsPerUser: config.maxActiveRunsPerUser },
     mountUI: mountWebUI,
     worker: apiOnly ? false : config.worker,

@@ -1,4 +1,3 @@
-import { swaggerUI } from '@hono/swagger-ui'
 import { OpenAPIHono } from '@hono/zod-openapi'
 import type { MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
@@ -10,13 +9,15 @@ import { createRegistry } from '../runtime/registry.ts'
 import { RunManager } from '../runtime/run-manager.ts'
 import type { WorkerOptions } from '../runtime/worker.ts'
 import { Worker } from '../runtime/worker.ts'
+import { fieldErrors } from '../schemas/problem.ts'
 import { createMemoryStore } from '../store/memory/memory-store.ts'
 import type { Store } from '../store/store.ts'
 import type { AppEnv } from './app-env.ts'
 import type { AuthOptions } from './middleware/auth.ts'
 import { createAuthMiddleware } from './middleware/auth.ts'
-import { OPENAPI_CONFIG } from './openapi-config.ts'
-import { fieldErrors, handleError, problemOf, problemResponse } from './problem.ts'
+import { openapiDocumentConfig } from './openapi-config.ts'
+import { handleError, problemOf, problemResponse } from './problem.ts'
+import { registerProblemResponses } from './responses.ts'
 import { listMessages } from './routes/messages/handlers.ts'
 import { listMessagesRoute } from './routes/messages/routes.ts'
 import { PLACEHOLDER_PAGE } from './routes/meta/placeholder-page.ts'
@@ -27,6 +28,7 @@ import { cancelRun, createRun, getRun, listRuns } from './routes/runs/handlers.t
 import { cancelRunRoute, createRunRoute, getRunRoute, listRunsRoute } from './routes/runs/routes.ts'
 import { createWorkflowRunHandler, getWorkflow, listWorkflows } from './routes/workflows/handlers.ts'
 import { createWorkflowRunRoute, getWorkflowRoute, listWorkflowsRoute } from './routes/workflows/routes.ts'
+import { mountSwaggerUI } from './swagger-ui.ts'
 
 export interface CreateAppOptions {
   /** The workflows to serve: an array, or a module namespace whose workflow exports are taken. */
@@ -41,6 +43,11 @@ export interface CreateAppOptions {
     /** Largest request body in bytes (default 1 MiB). */
     maxBodyBytes?: number
   }
+  /**
+   * The address clients reach this server at, e.g. `https://agents.example.com`: the document's
+   * `servers` entry. A relative `/` (wherever the document was fetched from) when omitted.
+   */
+  publicUrl?: string
   /** Origins allowed to call the API from a browser (CORS), e.g. a web UI on another port. */
   corsOrigins?: string[]
   /** Serves the page at `/` (the web UI); a page linking to the docs when omitted. */
@@ -137,6 +144,7 @@ export function createApp(options: CreateAppOptions): ParleyApp {
     scheme: 'bearer',
     description: 'An API key, when the server has keys configured',
   })
+  registerProblemResponses(app)
 
   app.openapi(listWorkflowsRoute, listWorkflows)
   app.openapi(getWorkflowRoute, getWorkflow)
@@ -162,8 +170,9 @@ export function createApp(options: CreateAppOptions): ParleyApp {
     ),
   )
 
-  app.doc31('/openapi.json', OPENAPI_CONFIG)
-  app.get('/docs', swaggerUI({ url: '/openapi.json' }))
+  const documentConfig = openapiDocumentConfig({ publicUrl: options.publicUrl })
+  app.doc31('/openapi.json', documentConfig)
+  mountSwaggerUI(app, { specUrl: '/openapi.json', path: '/docs', apiUrl: options.publicUrl })
   if (options.mountUI) options.mountUI(app)
   else app.get('/', (c) => c.html(PLACEHOLDER_PAGE))
 
@@ -173,7 +182,7 @@ export function createApp(options: CreateAppOptions): ParleyApp {
     store,
     fetch: (request) => app.fetch(request),
     request: app.request,
-    openapi: () => app.getOpenAPI31Document(OPENAPI_CONFIG),
+    openapi: () => app.getOpenAPI31Document(documentConfig),
     async close() {
       await runs.stop()
       await store.close()

@@ -1,7 +1,6 @@
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import type { ZodError } from 'zod'
 import { ParleyError } from '../runtime/errors.ts'
 import type { FieldError, Problem, ProblemCode } from '../schemas/problem.ts'
 import { StoreUnavailableError } from '../store/store.ts'
@@ -9,6 +8,7 @@ import { StoreUnavailableError } from '../store/store.ts'
 /** The HTTP status of each problem code (RFC 9110 §15 semantics). */
 const STATUS: Record<ProblemCode, ContentfulStatusCode> = {
   validation_failed: 422,
+  bad_request: 400,
   malformed_json: 400,
   unsupported_media_type: 415,
   payload_too_large: 413,
@@ -24,12 +24,15 @@ const STATUS: Record<ProblemCode, ContentfulStatusCode> = {
   idempotency_key_mismatch: 422,
   too_many_active_runs: 429,
   unauthorized: 401,
+  headers_too_large: 431,
+  request_timeout: 408,
   internal_error: 500,
   store_unavailable: 503,
 }
 
 const TITLES: Record<ProblemCode, string> = {
   validation_failed: 'The request is not valid',
+  bad_request: 'The request cannot be read',
   malformed_json: 'The request body is not valid JSON',
   unsupported_media_type: 'The request body must be application/json',
   payload_too_large: 'The request body is too large',
@@ -45,6 +48,8 @@ const TITLES: Record<ProblemCode, string> = {
   idempotency_key_mismatch: 'Idempotency-Key reused for a different request',
   too_many_active_runs: 'Too many active runs',
   unauthorized: 'Authentication required',
+  headers_too_large: 'The request headers are too large',
+  request_timeout: 'The request took too long to arrive',
   internal_error: 'Internal server error',
   store_unavailable: 'The database cannot be reached',
 }
@@ -64,17 +69,21 @@ export function problemOf(code: ProblemCode, detail: string, instance?: string, 
 }
 
 export function problemResponse(c: Context, problem: Problem): Response {
+  const retryAfter = problem.status === 429 || problem.status === 503 ? RETRY_AFTER_SECONDS[problem.status] : undefined
   return c.body(JSON.stringify(problem), problem.status as ContentfulStatusCode, {
     'content-type': 'application/problem+json',
     // A 401 names the scheme to authenticate with (RFC 9110 §11.6.1; Bearer: RFC 6750 §3).
     ...(problem.status === 401 ? { 'www-authenticate': 'Bearer realm="parley"' } : {}),
-    // A 503 says when to try again (RFC 9110 §10.2.3).
-    ...(problem.status === 503 ? { 'retry-after': String(RETRY_AFTER_SECONDS) } : {}),
+    // A 429 or 503 says when to try again (RFC 9110 §10.2.3).
+    ...(retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) }),
   })
 }
 
-/** What a 503 asks the client to wait before retrying: the store reconnects within that. */
-export const RETRY_AFTER_SECONDS = 2
+/**
+ * What a 429 or 503 asks the client to wait before retrying: the store reconnects within 2 s; an
+ * active run of a person's may take a while to finish.
+ */
+export const RETRY_AFTER_SECONDS = { 429: 5, 503: 2 } as const
 
 /** The app's one error path: every thrown error becomes a problem+json response. */
 export function handleError(error: Error, c: Context): Response {
@@ -98,12 +107,4 @@ export function handleError(error: Error, c: Context): Response {
   }
   console.error('parley: unhandled error on', c.req.method, instance, error)
   return problemResponse(c, problemOf('internal_error', 'The server failed to handle this request', instance))
-}
-
-/** Field-by-field errors from a zod validation of one part of the request. */
-export function fieldErrors(target: string, error: ZodError): FieldError[] {
-  return error.issues.map((issue) => ({
-    field: [target, ...issue.path.map(String)].join('.'),
-    message: issue.message,
-  }))
 }

@@ -2,6 +2,8 @@ import type { Context, Env, Hono } from 'hono'
 import type { WebUIBundle } from '../../clients/web/bundle.ts'
 import { webUIBundle } from '../../clients/web/bundle.ts'
 import { indexHtml } from '../../clients/web/index-html.ts'
+import type { CspDirectives } from './security-headers.ts'
+import { NOSNIFF, pageSecurityHeaders } from './security-headers.ts'
 
 export interface WebUIOptions {
   /**
@@ -32,9 +34,7 @@ export function mountWebUI<E extends Env>(app: Hono<E>, options: WebUIOptions = 
     const bundle = await webUIBundle()
     return c.html(indexHtml(bundle, { apiBaseUrl, assetsPath: ASSETS_PATH }), 200, {
       'Cache-Control': 'no-cache',
-      'Content-Security-Policy': contentSecurityPolicy(apiOrigin),
-      'X-Content-Type-Options': 'nosniff',
-      'Referrer-Policy': 'no-referrer',
+      ...pageSecurityHeaders(allowedSources(apiOrigin)),
     })
   })
   app.get(`${ASSETS_PATH}app.js`, async (c) => asset(c, await webUIBundle(), 'js'))
@@ -60,20 +60,16 @@ function asset(c: Context, bundle: WebUIBundle, kind: 'js' | 'css'): Response {
   return c.body(file.text, 200, {
     'Content-Type': kind === 'js' ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8',
     'Cache-Control': current ? IMMUTABLE : 'no-cache',
-    'X-Content-Type-Options': 'nosniff',
+    ...NOSNIFF,
   })
 }
 
 /** Only this origin's script and styles; requests to the API (and this origin). */
-function contentSecurityPolicy(apiOrigin: string): string {
-  return [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    `connect-src 'self'${apiOrigin ? ` ${apiOrigin}` : ''}`,
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ')
+function allowedSources(apiOrigin: string): CspDirectives {
+  return {
+    'script-src': "'self'",
+    'style-src': "'self'",
+    'img-src': "'self' data:",
+    'connect-src': `'self'${apiOrigin ? ` ${apiOrigin}` : ''}`,
+  }
 }

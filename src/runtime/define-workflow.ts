@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { WorkflowLlm } from '../agents/workflow-llm.ts'
+import { checkWorkflowName } from './workflow-name.ts'
 import type { WorkflowUI } from './workflow-ui.ts'
 
 /** What a workflow's `run` receives besides `ui` and its params. */
@@ -41,8 +42,6 @@ export interface Workflow<P extends z.ZodType = z.ZodType> {
   run(ui: WorkflowUI, params: z.output<P>, ctx: WorkflowContext): Promise<string>
 }
 
-const NAME_PATTERN = /^[a-z][a-z0-9_]{0,63}$/
-
 /**
  * Declares a workflow: a name (snake_case, it appears in URLs and operation ids), a
  * description, a zod schema for its params and the async function that runs it.
@@ -73,9 +72,19 @@ export function defineWorkflow<P extends z.ZodType = z.ZodObject<{}>>(definition
   resume?: boolean
   run(ui: WorkflowUI, params: z.output<P>, ctx: WorkflowContext): Promise<string>
 }): Workflow<P> {
-  if (!NAME_PATTERN.test(definition.name)) {
-    throw new TypeError(`workflow name "${definition.name}" must match ${NAME_PATTERN} (it is used in URLs)`)
-  }
-  const params = (definition.params ?? z.object({})) as P
+  checkWorkflowName(definition.name)
+  const params = closedParams(definition.params ?? z.object({})) as P
   return Object.freeze({ ...definition, params, resume: definition.resume ?? true })
+}
+
+/**
+ * A plain `z.object` (zod's default strips unknown keys) becomes strict, so a misspelt param is a
+ * 422 naming it rather than silently replaced by its default. A schema that says otherwise
+ * (`z.looseObject`, `.catchall(…)`, or not an object) is kept as it is.
+ */
+function closedParams(schema: z.ZodType): z.ZodType {
+  if (!(schema instanceof z.ZodObject) || schema._zod.def.catchall !== undefined) return schema
+  // A derived schema is a new instance: its description and examples come along explicitly.
+  const meta = z.globalRegistry.get(schema)
+  return meta ? schema.strict().meta(meta) : schema.strict()
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { WorkflowInfo } from '../schemas/workflows.ts'
 import type { Workflow } from './define-workflow.ts'
+import { checkWorkflowName, createRunOperationId, createRunRequestComponent, workflowTypeName } from './workflow-name.ts'
 
 export interface WorkflowRegistry {
   get(name: string): Workflow | undefined
@@ -12,10 +13,21 @@ export interface WorkflowRegistry {
 export function createRegistry(workflows: Iterable<Workflow> | Record<string, unknown>): WorkflowRegistry {
   const byName = new Map<string, Workflow>()
   const candidates = Symbol.iterator in workflows ? [...(workflows as Iterable<Workflow>)] : Object.values(workflows)
+  const byTypeName = new Map<string, string>()
   for (const candidate of candidates) {
     if (!isWorkflow(candidate)) continue
+    checkWorkflowName(candidate.name)
     if (byName.has(candidate.name)) throw new TypeError(`two workflows are named "${candidate.name}"`)
+    const typeName = workflowTypeName(candidate.name)
+    const other = byTypeName.get(typeName)
+    if (other !== undefined) {
+      throw new TypeError(
+        `workflows "${other}" and "${candidate.name}" would share the operation ${createRunOperationId(candidate.name)} ` +
+          `and the type ${createRunRequestComponent(candidate.name)} in the contract: rename one`,
+      )
+    }
     byName.set(candidate.name, candidate)
+    byTypeName.set(typeName, candidate.name)
   }
   const described = new Map<Workflow, WorkflowInfo>()
   return {

@@ -1,6 +1,6 @@
 import type { z } from 'zod'
 import type { Answer, Message } from '../schemas/messages.ts'
-import type { FieldError } from '../schemas/problem.ts'
+import { fieldErrors } from '../schemas/problem.ts'
 import { isFinished } from '../schemas/runs.ts'
 import type { RunRecord, Store } from '../store/store.ts'
 import { answerProblem } from './answers.ts'
@@ -187,10 +187,7 @@ export class RunManager {
 function parseParams(workflow: Workflow, raw: unknown): Record<string, unknown> {
   const parsed = (workflow.params as z.ZodType).safeParse(raw ?? {})
   if (!parsed.success) {
-    const errors: FieldError[] = parsed.error.issues.map((issue) => ({
-      field: ['body', 'params', ...issue.path.map(String)].join('.'),
-      message: issue.message,
-    }))
+    const errors = fieldErrors('body.params', parsed.error)
     throw new ParleyError('validation_failed', `Invalid params for workflow "${workflow.name}"`, errors)
   }
   const value = parsed.data

@@ -3,6 +3,7 @@ import { z } from '@hono/zod-openapi'
 /** Stable, machine-readable error codes. Clients switch on these, never on `title`. */
 export const PROBLEM_CODES = [
   'validation_failed',
+  'bad_request',
   'malformed_json',
   'unsupported_media_type',
   'payload_too_large',
@@ -18,6 +19,8 @@ export const PROBLEM_CODES = [
   'idempotency_key_mismatch',
   'too_many_active_runs',
   'unauthorized',
+  'headers_too_large',
+  'request_timeout',
   'internal_error',
   'store_unavailable',
 ] as const
@@ -45,3 +48,17 @@ export const ProblemSchema = z
 
 export type Problem = z.infer<typeof ProblemSchema>
 export type FieldError = z.infer<typeof FieldErrorSchema>
+
+/**
+ * Field-by-field errors of a zod validation of one part of the request (`body`, `query`, …):
+ * each names its field by path, and an unknown key is named itself rather than its object.
+ */
+export function fieldErrors(at: string, error: z.ZodError): FieldError[] {
+  return error.issues.flatMap((issue) => {
+    const field = [at, ...issue.path.map(String)].join('.')
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ field: `${field}.${key}`, message: 'Unknown field: not in the schema' }))
+    }
+    return [{ field, message: issue.message }]
+  })
+}

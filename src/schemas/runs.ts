@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi'
+import { EXAMPLE_CURSOR, EXAMPLE_IDEMPOTENCY_KEY, EXAMPLE_RUN_ID } from './examples.ts'
 import { AnswerSchema, ErrorContentSchema, MessageSchema, QuestionSchema } from './messages.ts'
 
 export const RUN_STATUSES = ['queued', 'running', 'awaiting_input', 'completed', 'failed', 'cancelled'] as const
@@ -43,17 +44,19 @@ export const RunListSchema = z
 export const ParamsObjectSchema = z.record(z.string(), z.unknown())
 
 export const CreateRunBodySchema = z
-  .object({
+  .strictObject({
     workflow: z.string().min(1).describe('Name of a registered workflow'),
-    params: ParamsObjectSchema.default({}).describe('Validated against the workflow’s params schema'),
+    params: ParamsObjectSchema.optional().describe(
+      'Validated against the workflow’s params schema (see `getWorkflow`); omitted means `{}`, every param its default',
+    ),
   })
-  .openapi('CreateRunRequest')
+  .openapi('CreateRunRequest', { description: 'Which workflow to run, with what params' })
 
 export const RunIdParamSchema = z.object({
   run_id: z
     .string()
     .min(1)
-    .openapi({ param: { name: 'run_id', in: 'path' }, example: '0f6c…' }),
+    .openapi({ param: { name: 'run_id', in: 'path', description: 'The run’s `id`', example: EXAMPLE_RUN_ID } }),
 })
 
 export const IdempotencyHeaderSchema = z.object({
@@ -63,8 +66,12 @@ export const IdempotencyHeaderSchema = z.object({
     .max(255)
     .optional()
     .openapi({
-      param: { name: 'idempotency-key', in: 'header' },
-      description: 'Retry-safe creation: the same key and body return the same run instead of starting another',
+      param: {
+        name: 'idempotency-key',
+        in: 'header',
+        description: 'Retry-safe creation: the same key and body return the same run instead of starting another',
+        example: EXAMPLE_IDEMPOTENCY_KEY,
+      },
     }),
 })
 
@@ -72,46 +79,71 @@ export const IdempotencyHeaderSchema = z.object({
  * A number in the query string. zod coerces the text; the OpenAPI schema is spelled out because
  * the generator cannot see through `z.coerce` (it would say `integer | null` and drop the bounds).
  */
-function queryNumber(name: string, spec: { integer: boolean; min: number; max?: number; default: number; description: string }) {
+function queryNumber(
+  name: string,
+  spec: { integer: boolean; min: number; max?: number; default: number; description: string; example: number },
+) {
   let schema = spec.integer ? z.coerce.number().int().min(spec.min) : z.coerce.number().min(spec.min)
   if (spec.max !== undefined) schema = schema.max(spec.max)
   const openapi = {
-    param: { name, in: 'query' as const },
+    param: { name, in: 'query' as const, description: spec.description, example: spec.example },
     type: spec.integer ? ('integer' as const) : ('number' as const),
     minimum: spec.min,
     ...(spec.max === undefined ? {} : { maximum: spec.max }),
     default: spec.default,
-    description: spec.description,
   }
   return schema.default(spec.default).openapi(openapi)
 }
 
 export const ListRunsQuerySchema = z.object({
-  status: RunStatusSchema.optional().openapi({ param: { name: 'status', in: 'query' } }),
+  status: RunStatusSchema.optional().openapi({
+    param: { name: 'status', in: 'query', description: 'Only runs with this status', example: 'awaiting_input' },
+  }),
   workflow: z
     .string()
     .optional()
-    .openapi({ param: { name: 'workflow', in: 'query' } }),
-  limit: queryNumber('limit', { integer: true, min: 1, max: 100, default: 20, description: 'Runs per page' }),
+    .openapi({ param: { name: 'workflow', in: 'query', description: 'Only runs of this workflow', example: 'greet' } }),
+  limit: queryNumber('limit', { integer: true, min: 1, max: 100, default: 20, description: 'Runs per page', example: 20 }),
   cursor: z
     .string()
     .optional()
-    .openapi({ param: { name: 'cursor', in: 'query' }, description: 'From `next_cursor`' }),
+    .openapi({
+      param: {
+        name: 'cursor',
+        in: 'query',
+        description: 'The `next_cursor` of the previous page; omit for the first page',
+        example: EXAMPLE_CURSOR,
+      },
+    }),
 })
 
 export const MAX_WAIT_SECONDS = 60
 export const MAX_MESSAGES_PER_PAGE = 1000
 
 export const ListMessagesQuerySchema = z.object({
-  after: queryNumber('after', { integer: true, min: 0, default: 0, description: 'Return messages with seq greater than this' }),
+  after: queryNumber('after', {
+    integer: true,
+    min: 0,
+    default: 0,
+    description: 'Return messages with seq greater than this: the `next_after` of the previous page',
+    example: 2,
+  }),
   wait: queryNumber('wait', {
     integer: false,
     min: 0,
     max: MAX_WAIT_SECONDS,
     default: 0,
     description: `Seconds to hold the request when there is nothing new and the run is active (0–${MAX_WAIT_SECONDS})`,
+    example: 30,
   }),
-  limit: queryNumber('limit', { integer: true, min: 1, max: MAX_MESSAGES_PER_PAGE, default: 100, description: 'Most messages to return' }),
+  limit: queryNumber('limit', {
+    integer: true,
+    min: 1,
+    max: MAX_MESSAGES_PER_PAGE,
+    default: 100,
+    description: 'Most messages to return',
+    example: 100,
+  }),
 })
 
 export const MessagePageSchema = z
@@ -124,11 +156,11 @@ export const MessagePageSchema = z
   .openapi('MessagePage')
 
 export const ReplyBodySchema = z
-  .object({
-    question_id: z.string().min(1),
+  .strictObject({
+    question_id: z.string().min(1).describe('The `id` of the pending question (`pending_question.id`)'),
     answer: AnswerSchema,
   })
-  .openapi('ReplyRequest')
+  .openapi('ReplyRequest', { description: 'An answer to the run’s pending question' })
 
 export type Run = z.infer<typeof RunSchema>
 export type RunStatus = z.infer<typeof RunStatusSchema>

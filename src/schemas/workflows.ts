@@ -15,7 +15,7 @@ export const WorkflowNameParamSchema = z.object({
   workflow_name: z
     .string()
     .min(1)
-    .openapi({ param: { name: 'workflow_name', in: 'path' }, example: 'greet' }),
+    .openapi({ param: { name: 'workflow_name', in: 'path', description: 'The workflow’s `name`', example: 'greet' } }),
 })
 
 export type WorkflowInfo = z.infer<typeof WorkflowSchema>

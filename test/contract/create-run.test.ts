@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { z } from 'zod'
 import { echo } from '../../src/examples/message-types.ts'
 import { greet } from '../../src/examples/questions.ts'
 import type { CreateAppOptions, ParleyApp } from '../../src/http/app.ts'
 import { createApp } from '../../src/http/app.ts'
+import { defineWorkflow } from '../../src/runtime/define-workflow.ts'
 import { call } from '../support/contract.ts'
 import { fieldsOf, listMessages, readLog } from '../support/contract-runs.ts'
 import { contractStore } from '../support/contract-store.ts'
@@ -63,6 +65,33 @@ describe('createRun (POST /v1/runs)', () => {
     const listParams = await call(app, 'POST', '/v1/runs', { body: { workflow: 'echo', params: [1] } })
     expect(listParams.status).toBe(422)
     expect(fieldsOf(listParams.body)).toContain('body.params')
+  })
+
+  it('returns 422 naming a misspelt param, on both create operations, instead of running with the default', async () => {
+    const app = appWith()
+    const generic = await call(app, 'POST', '/v1/runs', { body: { workflow: 'greet', params: { greetin: 'Hi' } } })
+    expect(generic.status).toBe(422)
+    expect(fieldsOf(generic.body)).toEqual(['body.params.greetin'])
+    const typed = await call(app, 'POST', '/v1/workflows/greet/runs', { body: { params: { greeting: 'Hi', greetin: 'Hi' } } })
+    expect(typed.status).toBe(422)
+    expect(fieldsOf(typed.body)).toEqual(['body.params.greetin'])
+    const topLevel = await call(app, 'POST', '/v1/runs', { body: { workflow: 'greet', parmas: {} } })
+    expect(topLevel.status).toBe(422)
+    expect(fieldsOf(topLevel.body)).toEqual(['body.parmas'])
+    expect((await call(app, 'GET', '/v1/runs')).body.runs).toEqual([])
+  })
+
+  it('keeps unknown params when the workflow’s params schema says it takes them (z.looseObject)', async () => {
+    const open = defineWorkflow({
+      name: 'open_params',
+      description: 'Takes any params',
+      params: z.looseObject({ known: z.string().default('k') }),
+      run: async (_ui, params) => JSON.stringify(params),
+    })
+    app = createApp({ workflows: [open], ...contractStore() })
+    const created = await call(app, 'POST', '/v1/runs', { body: { workflow: 'open_params', params: { extra: 1 } } })
+    expect(created.status).toBe(201)
+    expect(created.body.params).toEqual({ known: 'k', extra: 1 })
   })
 
   it('returns 400 malformed_json for a body that does not parse', async () => {
@@ -131,6 +160,7 @@ describe('limits.maxActiveRunsPerUser', () => {
     const third = await call(app, 'POST', '/v1/runs', { body: { workflow: 'greet' } })
     expect(third.status).toBe(429)
     expect(third.body.code).toBe('too_many_active_runs')
+    expect(Number(third.headers.get('retry-after'))).toBeGreaterThan(0)
     const typed = await call(app, 'POST', '/v1/workflows/greet/runs', { body: {} })
     expect(typed.status).toBe(429)
 

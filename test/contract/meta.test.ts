@@ -36,11 +36,29 @@ describe('the document and the docs', () => {
     expect(served.body).toEqual(committed)
   })
 
-  it('serves Swagger UI over /openapi.json at /docs', async () => {
+  it('serves Swagger UI at /docs from this origin alone, with the security headers of /', async () => {
     const docs = await call(app, 'GET', '/docs')
     expect(docs.status).toBe(200)
-    expect(docs.body).toContain('swagger')
-    expect(docs.body).toContain('/openapi.json')
+    expectPageSecurityHeaders(docs.headers)
+    const html = String(docs.body)
+    for (const [, url] of html.matchAll(/\b(?:src|href)="([^"]*)"/g)) expect(url, 'same origin (or data:)').toMatch(/^(\/(?!\/)|data:)/)
+
+    const assets = [...html.matchAll(/<(?:script src|link rel="stylesheet" href)="([^"]+)"/g)].map(([, url]) => url ?? '')
+    expect(assets.map((url) => url.replace(/\?.*/, ''))).toEqual([
+      '/docs/swagger-ui.css',
+      '/docs/swagger-ui-bundle.js',
+      '/docs/swagger-initializer.js',
+    ])
+    for (const url of assets) {
+      const asset = await call(app, 'GET', url)
+      expect(asset.status, url).toBe(200)
+      expect(asset.headers.get('content-type'), url).toBe(
+        url.includes('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8',
+      )
+      expect(asset.headers.get('cache-control'), url).toContain('immutable')
+      expectPageSecurityHeaders(asset.headers)
+    }
+    expect((await call(app, 'GET', '/docs/swagger-initializer.js')).body).toContain('"url":"/openapi.json"')
   })
 
   it('serves a page at / that links to the docs', async () => {
@@ -49,6 +67,14 @@ describe('the document and the docs', () => {
     expect(page.body).toContain('/docs')
   })
 })
+
+/** What `/` (the web UI) sends too: src/http/security-headers.ts. */
+function expectPageSecurityHeaders(headers: Headers): void {
+  expect(headers.get('content-security-policy')).toMatch(/^default-src 'none'; .*script-src 'self';.*frame-ancestors 'none'$/)
+  expect(headers.get('content-security-policy')).not.toContain('unsafe')
+  expect(headers.get('x-content-type-options')).toBe('nosniff')
+  expect(headers.get('referrer-policy')).toBe('no-referrer')
+}
 
 describe('the binding names', () => {
   it('has every operationId PRODUCT.md names, and one typed create operation per workflow', () => {

@@ -16,7 +16,12 @@ const DOCUMENT_ID = 'openapi.json'
 interface MediaObject {
   schema?: unknown
 }
+interface HeaderObject {
+  required?: boolean
+}
 interface ResponseObject {
+  $ref?: string
+  headers?: Record<string, HeaderObject>
   content?: Record<string, MediaObject>
 }
 interface OperationObject {
@@ -33,7 +38,17 @@ interface Operation {
   responses: Record<string, ResponseObject>
 }
 
-const document = JSON.parse(readFileSync(DOCUMENT_URL, 'utf8')) as { paths: Record<string, Record<string, OperationObject>> }
+const document = JSON.parse(readFileSync(DOCUMENT_URL, 'utf8')) as {
+  paths: Record<string, Record<string, OperationObject>>
+  components: { responses: Record<string, ResponseObject> }
+}
+
+/**
+ * Headers of HTTP itself, not of the API: the framing (RFC 9112), the date, and CORS (its own
+ * protocol, present only when the operator allows browser origins). Every other header the
+ * server sends must be documented on the response it comes with.
+ */
+const TRANSPORT_HEADERS = /^(content-type|content-length|date|connection|keep-alive|transfer-encoding|vary|access-control-.*)$/
 
 // strict: false because the document is an OpenAPI document, not a bare schema: its `openapi`,
 // `info`, `paths`, `example`, `discriminator` … are not JSON Schema keywords.
@@ -63,12 +78,15 @@ const operations: Operation[] = Object.entries(document.paths)
   .sort((a, b) => a.params - b.params)
 
 /**
- * Endpoints outside the JSON contract: the document itself, Swagger UI and the page at `/`.
+ * Endpoints outside the JSON contract: the document itself, Swagger UI (its page and files) and the page at `/`.
  * They are checked for status and content type only.
  */
 const META_ENDPOINTS: Record<string, { status: number; contentType: RegExp }> = {
   'GET /openapi.json': { status: 200, contentType: /^application\/json\b/ },
   'GET /docs': { status: 200, contentType: /^text\/html\b/ },
+  'GET /docs/swagger-ui.css': { status: 200, contentType: /^text\/css\b/ },
+  'GET /docs/swagger-ui-bundle.js': { status: 200, contentType: /^text\/javascript\b/ },
+  'GET /docs/swagger-initializer.js': { status: 200, contentType: /^text\/javascript\b/ },
   'GET /': { status: 200, contentType: /^text\/html\b/ },
 }
 
@@ -108,18 +126,23 @@ export async function checkResponse(method: string, url: string, response: Respo
   const operation = findOperation(verb, pathname)
   if (!operation) {
     // Outside the document, the server may only say "no such endpoint" (404) or "not this
-    // method" (405), and must say it as a Problem.
+    // method" (405, documented as every operation's MethodNotAllowed, with its `Allow`), and must
+    // say it as a Problem.
     if (response.status !== 404 && response.status !== 405) throw new ContractViolation(`${where}: no documented operation`)
+    checkHeaders(where, response.headers, response.status === 405 ? responseComponent('MethodNotAllowed').headers : undefined)
     if (head) return undefined
     return validateBody(where, 'application/problem+json', mediaType, text, `${DOCUMENT_ID}#/components/schemas/Problem`, response.status)
   }
 
   const status = String(response.status)
-  const documented = operation.responses[status] ?? operation.responses[`${status[0]}XX`] ?? operation.responses.default
-  if (!documented) {
+  const listed = operation.responses[status] ?? operation.responses[`${status[0]}XX`] ?? operation.responses.default
+  if (!listed) {
     const allowed = Object.keys(operation.responses).join(', ')
     throw new ContractViolation(`${where}: status ${status} is not documented for ${operation.operationId} (documented: ${allowed})`)
   }
+  const component = listed.$ref?.replace('#/components/responses/', '')
+  const documented = component === undefined ? listed : responseComponent(component)
+  checkHeaders(where, response.headers, documented.headers)
   if (head) return undefined
   if (!documented.content) {
     if (text !== '') throw new ContractViolation(`${where}: ${operation.operationId} documents no body, got "${text.slice(0, 200)}"`)
@@ -129,8 +152,30 @@ export async function checkResponse(method: string, url: string, response: Respo
     const allowed = Object.keys(documented.content).join(', ')
     throw new ContractViolation(`${where}: content type "${contentType}" is not documented (documented: ${allowed})`)
   }
-  const pointer = ['paths', operation.template, operation.method.toLowerCase(), 'responses', status, 'content', mediaType, 'schema']
+  const pointer =
+    component === undefined
+      ? ['paths', operation.template, operation.method.toLowerCase(), 'responses', status, 'content', mediaType, 'schema']
+      : ['components', 'responses', component, 'content', mediaType, 'schema']
   return validateBody(where, mediaType, mediaType, text, schemaRef(pointer), response.status)
+}
+
+function responseComponent(name: string): ResponseObject {
+  const found = document.components.responses[name]
+  if (!found) throw new ContractViolation(`the document has no response component ${name}`)
+  return found
+}
+
+/** Every header of ours is documented for this response, and every header it requires is there. */
+function checkHeaders(where: string, headers: Headers, documented: Record<string, HeaderObject> = {}): void {
+  const names = new Map(Object.entries(documented).map(([name, header]) => [name.toLowerCase(), header]))
+  for (const name of headers.keys()) {
+    if (!TRANSPORT_HEADERS.test(name) && !names.has(name)) {
+      throw new ContractViolation(`${where}: header "${name}" is not documented (documented: ${[...names.keys()].join(', ') || 'none'})`)
+    }
+  }
+  for (const [name, header] of names) {
+    if (header.required && !headers.has(name)) throw new ContractViolation(`${where}: the documented header "${name}" is missing`)
+  }
 }
 
 function validateBody(where: string, expected: string, mediaType: string, text: string, ref: string, status: number): unknown {
@@ -152,6 +197,14 @@ function validateBody(where: string, expected: string, mediaType: string, text: 
     throw new ContractViolation(`${where}: the problem says status ${(body as { status?: unknown }).status}`)
   }
   return body
+}
+
+/** What is wrong with `value` against the schema at `tokens` in the committed document, or null when it fits. */
+export function schemaErrors(tokens: string[], value: unknown): string | null {
+  const validate = ajv.getSchema(schemaRef(tokens))
+  if (!validate) throw new ContractViolation(`no schema at ${tokens.join('/')}`)
+  if (validate(value)) return null
+  return (validate.errors ?? []).map((error) => `${error.instancePath || '/'} ${error.message}`).join('; ')
 }
 
 /** A JSON pointer into the document as a URI fragment (RFC 6901 §6). */

@@ -1,4 +1,5 @@
 import { createRoute } from '@hono/zod-openapi'
+import { EXAMPLE_MESSAGE_PAGE } from '../../../schemas/examples.ts'
 import { ListMessagesQuerySchema, MAX_WAIT_SECONDS, MessagePageSchema, RunIdParamSchema } from '../../../schemas/runs.ts'
 import { problemResponses } from '../../responses.ts'
 
@@ -17,7 +18,7 @@ export const listMessagesRoute = createRoute({
   responses: {
     200: {
       description: 'The messages after the cursor (possibly none), the next cursor and the run’s status',
-      content: { 'application/json': { schema: MessagePageSchema } },
+      content: { 'application/json': { schema: MessagePageSchema, example: EXAMPLE_MESSAGE_PAGE } },
     },
     ...problemResponses(401, 404, 422, 503),
   },

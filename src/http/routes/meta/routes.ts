@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi'
+import { problemResponses } from '../../responses.ts'
 
 export const HealthSchema = z
   .object({
@@ -16,5 +17,18 @@ export const healthRoute = createRoute({
   operationId: 'getHealth',
   tags: ['meta'],
   summary: 'Liveness and a few facts about this process',
-  responses: { 200: { description: 'The server is up', content: { 'application/json': { schema: HealthSchema } } } },
+  description: 'Public: answers without an API key, for load balancers and orchestrators.',
+  security: [],
+  responses: {
+    200: {
+      description: 'The server is up',
+      content: {
+        'application/json': {
+          schema: HealthSchema,
+          example: { status: 'ok', store: 'sqlite', workflows: 12, executing_runs: 3, held_polls: 7 },
+        },
+      },
+    },
+    ...problemResponses(),
+  },
 })

@@ -1,10 +1,11 @@
 import { createRoute } from '@hono/zod-openapi'
+import { EXAMPLE_QUESTION_ID, EXAMPLE_REPLY } from '../../../schemas/examples.ts'
 import { ReplyMessageSchema } from '../../../schemas/messages.ts'
 import { ReplyBodySchema, RunIdParamSchema } from '../../../schemas/runs.ts'
 import { requireJsonBody } from '../../middleware/json-body.ts'
 import { problemResponses } from '../../responses.ts'
 
-const replyJson = { 'application/json': { schema: ReplyMessageSchema } }
+const replyJson = { 'application/json': { schema: ReplyMessageSchema, example: EXAMPLE_REPLY } }
 
 export const replyToQuestionRoute = createRoute({
   method: 'post',
@@ -20,7 +21,10 @@ export const replyToQuestionRoute = createRoute({
   middleware: [requireJsonBody] as const,
   request: {
     params: RunIdParamSchema,
-    body: { required: true, content: { 'application/json': { schema: ReplyBodySchema } } },
+    body: {
+      required: true,
+      content: { 'application/json': { schema: ReplyBodySchema, example: { question_id: EXAMPLE_QUESTION_ID, answer: 'Ada' } } },
+    },
   },
   responses: {
     201: { description: 'The reply was recorded; the run continues', content: replyJson },

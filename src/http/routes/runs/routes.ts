@@ -1,4 +1,6 @@
 import { createRoute } from '@hono/zod-openapi'
+import { EXAMPLE_CANCELLED_RUN, EXAMPLE_CURSOR, EXAMPLE_NEW_RUN, EXAMPLE_WAITING_RUN } from '../../../schemas/examples.ts'
+import type { Run } from '../../../schemas/runs.ts'
 import {
   CreateRunBodySchema,
   IdempotencyHeaderSchema,
@@ -8,10 +10,9 @@ import {
   RunSchema,
 } from '../../../schemas/runs.ts'
 import { requireJsonBody } from '../../middleware/json-body.ts'
-import { problemResponses } from '../../responses.ts'
+import { problemResponses, RUN_LOCATION } from '../../responses.ts'
 
-const runJson = { 'application/json': { schema: RunSchema } }
-const location = { Location: { schema: { type: 'string' as const }, description: 'The run’s URL' } }
+const runJson = (example: Run) => ({ 'application/json': { schema: RunSchema, example } })
 
 export const createRunRoute = createRoute({
   method: 'post',
@@ -25,11 +26,18 @@ export const createRunRoute = createRoute({
   middleware: [requireJsonBody] as const,
   request: {
     headers: IdempotencyHeaderSchema,
-    body: { required: true, content: { 'application/json': { schema: CreateRunBodySchema } } },
+    body: {
+      required: true,
+      content: { 'application/json': { schema: CreateRunBodySchema, example: { workflow: 'greet', params: { greeting: 'Hello' } } } },
+    },
   },
   responses: {
-    201: { description: 'The run was created and started', headers: location, content: runJson },
-    200: { description: 'The run an earlier request with this Idempotency-Key created', headers: location, content: runJson },
+    201: { description: 'The run was created and started', headers: RUN_LOCATION, content: runJson(EXAMPLE_NEW_RUN) },
+    200: {
+      description: 'The run an earlier request with this Idempotency-Key created',
+      headers: RUN_LOCATION,
+      content: runJson(EXAMPLE_NEW_RUN),
+    },
     ...problemResponses(400, 401, 404, 413, 415, 422, 429, 503),
   },
 })
@@ -43,7 +51,10 @@ export const listRunsRoute = createRoute({
   description: 'Filter by `status` and `workflow`; follow `next_cursor` for the next page.',
   request: { query: ListRunsQuerySchema },
   responses: {
-    200: { description: 'A page of runs', content: { 'application/json': { schema: RunListSchema } } },
+    200: {
+      description: 'A page of runs',
+      content: { 'application/json': { schema: RunListSchema, example: { runs: [EXAMPLE_WAITING_RUN], next_cursor: EXAMPLE_CURSOR } } },
+    },
     ...problemResponses(401, 422, 503),
   },
 })
@@ -57,7 +68,7 @@ export const getRunRoute = createRoute({
   description: 'Status, params, result or error, the pending question and the seq of the newest message.',
   request: { params: RunIdParamSchema },
   responses: {
-    200: { description: 'The run', content: runJson },
+    200: { description: 'The run', content: runJson(EXAMPLE_WAITING_RUN) },
     ...problemResponses(401, 404, 503),
   },
 })
@@ -73,7 +84,7 @@ export const cancelRunRoute = createRoute({
     '`cancelled`, the run `cancelled`. Cancelling a finished run is 409.',
   request: { params: RunIdParamSchema },
   responses: {
-    200: { description: 'The cancelled run', content: runJson },
+    200: { description: 'The cancelled run', content: runJson(EXAMPLE_CANCELLED_RUN) },
     // 413: the app-wide body limit answers before the handler, even here where no body is read.
     ...problemResponses(401, 404, 409, 413, 503),
   },
