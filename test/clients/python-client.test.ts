@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as examples from '../../src/examples/index.ts'
@@ -6,6 +6,7 @@ import { createApp } from '../../src/http/app.ts'
 import type { RunningServer } from '../../src/server.ts'
 import { serve } from '../../src/server.ts'
 import { createMemoryStore } from '../../src/store/memory/memory-store.ts'
+import { runCommand } from '../support/run-command.ts'
 
 const PYTHON_DIR = fileURLToPath(new URL('../../clients/python/', import.meta.url))
 const API_KEY = 'python-client-test-key'
@@ -15,29 +16,6 @@ const probe = spawnSync('python3', ['--version'], { encoding: 'utf8' })
 const hasPython = probe.error === undefined && probe.status === 0
 const onCI = process.env.CI === 'true'
 if (!hasPython && !onCI) console.warn('python-client.test.ts: python3 not found, skipping the Python client tests')
-
-/** Runs a command to its end (killed after `timeoutMs`), without blocking the server in this process. */
-function run(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number }) {
-  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }>((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] })
-    let output = ''
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString()
-    })
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString()
-    })
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs)
-    child.once('error', (error) => {
-      clearTimeout(timer)
-      reject(error)
-    })
-    child.once('close', (code, signal) => {
-      clearTimeout(timer)
-      resolve({ code, signal, output })
-    })
-  })
-}
 
 describe.runIf(hasPython)('clients/python against a real server', () => {
   let server: RunningServer
@@ -54,7 +32,7 @@ describe.runIf(hasPython)('clients/python against a real server', () => {
   it(
     'passes its unittest suite (workflows, greet with questions, multi-select, cancel, errors, pagination)',
     async () => {
-      const result = await run('python3', ['-m', 'unittest', '-v', 'test_parley_client'], {
+      const result = await runCommand('python3', ['-m', 'unittest', '-v', 'test_parley_client'], {
         cwd: PYTHON_DIR,
         env: { ...process.env, PARLEY_URL: server.url, PARLEY_API_KEY: API_KEY, PYTHONDONTWRITEBYTECODE: '1' },
         timeoutMs: TIMEOUT_MS - 5_000,
