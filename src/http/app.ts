@@ -27,7 +27,7 @@ import { replyToQuestionRoute } from './routes/replies/routes.ts'
 import { cancelRun, createRun, getRun, listRuns } from './routes/runs/handlers.ts'
 import { cancelRunRoute, createRunRoute, getRunRoute, listRunsRoute } from './routes/runs/routes.ts'
 import { createWorkflowRunHandler, getWorkflow, listWorkflows } from './routes/workflows/handlers.ts'
-import { createWorkflowRunRoute, getWorkflowRoute, listWorkflowsRoute } from './routes/workflows/routes.ts'
+import { createWorkflowRunRoute, exampleRunRequest, getWorkflowRoute, listWorkflowsRoute } from './routes/workflows/routes.ts'
 import { mountSwaggerUI } from './swagger-ui.ts'
 
 export interface CreateAppOptions {
@@ -151,7 +151,7 @@ export function createApp(options: CreateAppOptions): ParleyApp {
   for (const workflow of registry.list()) {
     app.openapi(createWorkflowRunRoute(workflow), createWorkflowRunHandler(workflow))
   }
-  app.openapi(createRunRoute, createRun)
+  app.openapi(createRunRoute(exampleRunRequest(registry.list())), createRun)
   app.openapi(listRunsRoute, listRuns)
   app.openapi(getRunRoute, getRun)
   app.openapi(cancelRunRoute, cancelRun)

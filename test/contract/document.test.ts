@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { z } from 'zod'
 import { loadConfig } from '../../src/config.ts'
 import * as examples from '../../src/examples/index.ts'
 import { createApp } from '../../src/http/app.ts'
+import { defineWorkflow } from '../../src/runtime/define-workflow.ts'
 import { ContractViolation, checkResponse, schemaErrors } from '../support/contract.ts'
 
 /** The committed contract read as a third-party tool reads it. */
@@ -80,6 +82,30 @@ describe('the committed document', () => {
       if (operation.operationId === 'getHealth') expect(operation.security).toEqual([])
       else expect(operation.security).toBeUndefined()
     }
+  })
+})
+
+describe('the examples of a server with other workflows', () => {
+  it('give createRun an example body that starts a run of one of them', async () => {
+    const bake = defineWorkflow({
+      name: 'bake',
+      description: 'Bakes what it is told',
+      params: z.object({ thing: z.string() }).meta({ examples: [{ thing: 'a cake' }] }),
+      run: async (_ui, params) => params.thing,
+    })
+    const app = createApp({ workflows: [bake] })
+    const served = await (await app.request('/openapi.json')).json()
+    const example = served.paths['/v1/runs'].post.requestBody.content['application/json'].example
+    expect(example).toEqual({ workflow: 'bake', params: { thing: 'a cake' } })
+    const typedExample = served.paths['/v1/workflows/bake/runs'].post.requestBody.content['application/json'].example
+    expect(typedExample).toEqual({ params: { thing: 'a cake' } })
+    const created = await app.request('/v1/runs', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(example),
+    })
+    expect(created.status).toBe(201)
+    await app.close()
   })
 })
 

@@ -6,7 +6,7 @@ import { presentRun } from './present.ts'
 import type { cancelRunRoute, createRunRoute, getRunRoute, listRunsRoute } from './routes.ts'
 import { startRequestedRun } from './start-run.ts'
 
-export const createRun: RouteHandler<typeof createRunRoute, AppEnv> = async (c) => {
+export const createRun: RouteHandler<ReturnType<typeof createRunRoute>, AppEnv> = async (c) => {
   const { workflow, params } = c.req.valid('json')
   const { run, created } = await startRequestedRun(c, { workflow, params, idempotencyKey: c.req.valid('header')['idempotency-key'] })
   return created ? c.json(run, 201) : c.json(run, 200)

@@ -14,33 +14,39 @@ import { problemResponses, RUN_LOCATION } from '../../responses.ts'
 
 const runJson = (example: Run) => ({ 'application/json': { schema: RunSchema, example } })
 
-export const createRunRoute = createRoute({
-  method: 'post',
-  path: '/v1/runs',
-  operationId: 'createRun',
-  tags: ['runs'],
-  summary: 'Start a run of a workflow',
-  description:
-    'Validates `params` against the workflow’s params schema and starts the run. With an `Idempotency-Key`, ' +
-    'repeating the same request returns the run the first one created (200) instead of starting another.',
-  middleware: [requireJsonBody] as const,
-  request: {
-    headers: IdempotencyHeaderSchema,
-    body: {
-      required: true,
-      content: { 'application/json': { schema: CreateRunBodySchema, example: { workflow: 'greet', params: { greeting: 'Hello' } } } },
+/**
+ * `POST /v1/runs`. Its example body starts a run of `example` (one of the served workflows, with
+ * params it accepts), so Swagger UI's "Try it out" works on any server, not only the examples'.
+ */
+export function createRunRoute(example: { workflow: string; params: Record<string, unknown> } | undefined) {
+  return createRoute({
+    method: 'post',
+    path: '/v1/runs',
+    operationId: 'createRun',
+    tags: ['runs'],
+    summary: 'Start a run of a workflow',
+    description:
+      'Validates `params` against the workflow’s params schema and starts the run. With an `Idempotency-Key`, ' +
+      'repeating the same request returns the run the first one created (200) instead of starting another.',
+    middleware: [requireJsonBody] as const,
+    request: {
+      headers: IdempotencyHeaderSchema,
+      body: {
+        required: true,
+        content: { 'application/json': { schema: CreateRunBodySchema, ...(example === undefined ? {} : { example }) } },
+      },
     },
-  },
-  responses: {
-    201: { description: 'The run was created and started', headers: RUN_LOCATION, content: runJson(EXAMPLE_NEW_RUN) },
-    200: {
-      description: 'The run an earlier request with this Idempotency-Key created',
-      headers: RUN_LOCATION,
-      content: runJson(EXAMPLE_NEW_RUN),
+    responses: {
+      201: { description: 'The run was created and started', headers: RUN_LOCATION, content: runJson(EXAMPLE_NEW_RUN) },
+      200: {
+        description: 'The run an earlier request with this Idempotency-Key created',
+        headers: RUN_LOCATION,
+        content: runJson(EXAMPLE_NEW_RUN),
+      },
+      ...problemResponses(400, 401, 404, 413, 415, 422, 429, 503),
     },
-    ...problemResponses(400, 401, 404, 413, 415, 422, 429, 503),
-  },
-})
+  })
+}
 
 export const listRunsRoute = createRoute({
   method: 'get',

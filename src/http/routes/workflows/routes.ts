@@ -82,6 +82,16 @@ export function createWorkflowRunRoute(workflow: Workflow) {
   })
 }
 
+/** The body `createRun`'s example sends: `greet` when it is served, else the first workflow with example params. */
+export function exampleRunRequest(workflows: Workflow[]): { workflow: string; params: Record<string, unknown> } | undefined {
+  const ordered = [...workflows.filter((workflow) => workflow.name === 'greet'), ...workflows]
+  for (const workflow of ordered) {
+    const params = exampleParams(workflow)
+    if (params !== undefined) return { workflow: workflow.name, params }
+  }
+  return undefined
+}
+
 /** The params a "Try it out" sends: the schema's first declared example, else every default. */
 function exampleParams(workflow: Workflow): Record<string, unknown> | undefined {
   const declared = z.globalRegistry.get(workflow.params)?.examples
