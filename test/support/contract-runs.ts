@@ -38,7 +38,8 @@ export async function readLog(target: Target, runId: string, after = 0, limit = 
 /** Long-polls until the run waits on a question; returns the question (from `getRun`). */
 export async function nextQuestion(target: Target, runId: string) {
   for (let polls = 0; polls < MAX_POLLS; polls++) {
-    const run = await call(target, 'GET', `/v1/runs/${runId}`)
+    const run = await read(target, `/v1/runs/${runId}`)
+    if (run.status !== 200) throw new Error(`getRun answered ${run.status}: ${JSON.stringify(run.body)}`)
     if (run.body.pending_question) return run.body.pending_question
     if (FINISHED.includes(run.body.status)) throw new Error(`run ${runId} finished (${run.body.status}) without asking`)
     await listMessages(target, runId, `after=${run.body.last_seq}&wait=5`)
@@ -60,7 +61,7 @@ export async function finished(target: Target, runId: string) {
 }
 
 export async function listMessages(target: Target, runId: string, query: string): Promise<Checked> {
-  const page = await call(target, 'GET', `/v1/runs/${runId}/messages?${query}`)
+  const page = await read(target, `/v1/runs/${runId}/messages?${query}`)
   if (page.status !== 200) throw new Error(`listMessages answered ${page.status}: ${JSON.stringify(page.body)}`)
   return page
 }
@@ -73,3 +74,15 @@ export async function untilHeldPolls(target: Target, count: number): Promise<voi
 
 /** The `field` of each entry in a problem's `errors`. */
 export const fieldsOf = (problem: { errors?: { field: string }[] }) => (problem.errors ?? []).map((error) => error.field)
+
+/**
+ * A GET, retried as the contract tells a client to: a 503 (the database out of reach for a moment,
+ * e.g. every pooled connection busy on a loaded machine) after its `Retry-After`, a few times.
+ */
+async function read(target: Target, path: string): Promise<Checked> {
+  for (let attempt = 1; ; attempt++) {
+    const response = await call(target, 'GET', path)
+    if (response.status !== 503 || attempt === 5) return response
+    await new Promise((resolve) => setTimeout(resolve, Number(response.headers.get('retry-after') ?? 1) * 1000))
+  }
+}
