@@ -5,6 +5,7 @@ import * as examples from '../../src/examples/index.ts'
 import { defineWorkflow } from '../../src/runtime/define-workflow.ts'
 import { QuestionExpiredError } from '../../src/runtime/errors.ts'
 import {
+  cancelRun,
   describeInBrowser,
   messagesOf,
   newContext,
@@ -188,7 +189,7 @@ describeInBrowser('questions with a deadline', () => {
       expect(await expiryCard(page).count()).toBe(0)
       await waitForStatus(page, 'awaiting_input')
 
-      await page.getByRole('button', { name: 'Cancel run' }).click()
+      await cancelRun(page)
       await waitForStatus(page, 'cancelled')
       expect(await question.locator('.answer-status').textContent()).toBe('Not answered: the run was cancelled')
       expect(await timer.isVisible()).toBe(false)

@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core'
 import { expect, it } from 'vitest'
-import { describeInBrowser, messagesOf, oneTo, renderedSeqs, startRun, useBrowserSession, waitForStatus } from './support.ts'
+import { cancelRun, describeInBrowser, messagesOf, oneTo, renderedSeqs, startRun, useBrowserSession, waitForStatus } from './support.ts'
 
 const { parley, open } = useBrowserSession()
 
@@ -54,10 +54,10 @@ describeInBrowser('a run followed live', () => {
       await p.getByLabel('interval_ms').fill('150')
     })
     await page.getByText('tick 2/1000', { exact: true }).waitFor()
-    await page.getByRole('button', { name: 'Cancel run' }).click()
+    await cancelRun(page)
     await waitForStatus(page, 'cancelled')
     await messagesOf(page, 'workflow_completed').waitFor()
-    expect(await messagesOf(page, 'workflow_completed').textContent()).toContain('Finished without a result')
+    expect(await messagesOf(page, 'workflow_completed').locator('.kind').textContent()).toBe('Cancelled')
     expect(await page.getByRole('button', { name: 'Cancel run' }).isVisible()).toBe(false)
     const ticks = (await tickTexts(page)).length
     await page.waitForTimeout(600)
@@ -71,7 +71,7 @@ describeInBrowser('a run followed live', () => {
     await startRun(page, parley.url, 'greet')
     const input = page.getByRole('textbox', { name: 'Your name?' })
     await input.waitFor()
-    await page.getByRole('button', { name: 'Cancel run' }).click()
+    await cancelRun(page)
     await waitForStatus(page, 'cancelled')
     await messagesOf(page, 'text_input').locator('.answer.closed').waitFor()
     expect(await input.isDisabled()).toBe(true)

@@ -140,6 +140,12 @@ export async function waitForStatus(page: Page, status: string, timeout = 15_000
   await page.locator(`.run-actions .status.status-${status}`).waitFor({ timeout })
 }
 
+/** Cancels the run the page shows, as a user does: "Cancel run", then "Yes, cancel the run" in the page's confirmation. */
+export async function cancelRun(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Cancel run' }).click()
+  await page.getByRole('alertdialog').getByRole('button', { name: 'Yes, cancel the run' }).click()
+}
+
 /** The seq of every rendered message, in page order. */
 export function renderedSeqs(page: Page): Promise<number[]> {
   return page.$$eval('.log > li', (items) => items.map((item) => Number((item as HTMLElement).dataset.seq)))

@@ -1,5 +1,6 @@
-import type { Answer, ApiSession, Message, MessagePage, Question, Run, RunStatus } from './api.ts'
+import type { Answer, ApiSession, Message, MessageOf, MessagePage, Question, Run, RunStatus } from './api.ts'
 import { describeFailure, isFinished, isProblem } from './api.ts'
+import { confirmPrompt } from './confirm-prompt.ts'
 import { h, shortTime, uid } from './dom.ts'
 import type { MessageViewContext } from './message-views.ts'
 import { renderMessage } from './message-views.ts'
@@ -38,6 +39,11 @@ export function openConversation(session: ApiSession, runId: string, hooks: Conv
   const status = statusBadge('queued')
   status.setAttribute('role', 'status')
   const cancel = h('button', { type: 'button', class: 'button danger', disabled: true }, 'Cancel run')
+  const confirmCancel = confirmPrompt({
+    question: 'Cancel this run? It stops for good.',
+    confirm: 'Yes, cancel the run',
+    keep: 'Keep it running',
+  })
   const again = h('a', { class: 'button', href: '#/', hidden: true }, 'New run')
   const note = h('p', { class: 'connection-note', role: 'alert', hidden: true })
   const log = h('ol', { class: 'log', role: 'log', 'aria-labelledby': titleId, tabindex: 0 })
@@ -49,7 +55,7 @@ export function openConversation(session: ApiSession, runId: string, hooks: Conv
       { class: 'run-header' },
       h('a', { class: 'back', href: '#/' }, '← All workflows'),
       h('div', { class: 'run-title' }, title, meta),
-      h('div', { class: 'run-actions' }, status, cancel, again),
+      h('div', { class: 'run-actions' }, status, cancel, confirmCancel.element, again),
     ),
     note,
     log,
@@ -69,13 +75,29 @@ export function openConversation(session: ApiSession, runId: string, hooks: Conv
   const questions = new Map<string, { message: Question; widget: QuestionWidget }>()
   // Questions that take no more replies: answered, or expired with the log's record of it.
   const settled = new Set<string>()
+  // What the log and the server say of how the run ended, for the closing card of a run without a result.
+  let reportedStatus: RunStatus | undefined
+  let lastError: MessageOf<'error'>['content'] | undefined
+  let cancelReason: string | undefined
 
   const context: MessageViewContext = {
     questionOf: (id) => questions.get(id)?.message,
     send: (question, answer) => sendAnswer(session, runId, question, answer),
+    ending: () =>
+      reportedStatus === 'cancelled' || cancelReason !== undefined
+        ? { kind: 'cancelled', reason: cancelReason }
+        : { kind: 'failed', error: lastError },
   }
 
   cancel.addEventListener('click', async () => {
+    // Asked in the page first: a stray click or Enter on "Cancel run" must not end the run.
+    cancel.hidden = true
+    const confirmed = await confirmCancel.ask()
+    cancel.hidden = currentStatus !== undefined && isFinished(currentStatus)
+    if (!confirmed) {
+      if (!cancel.hidden) cancel.focus()
+      return
+    }
     cancel.disabled = true
     cancel.textContent = 'Cancelling…'
     try {
@@ -98,6 +120,7 @@ export function openConversation(session: ApiSession, runId: string, hooks: Conv
     const finished = isFinished(next)
     cancel.disabled = finished
     cancel.hidden = finished
+    if (finished) confirmCancel.dismiss()
     again.hidden = !finished
     hooks.onStatus(runId, next)
   }
@@ -123,6 +146,7 @@ export function openConversation(session: ApiSession, runId: string, hooks: Conv
   /** Appends what is new in a page of the log; true when something was. */
   function apply(page: MessagePage): boolean {
     let added = false
+    reportedStatus = page.run_status
     for (const message of page.messages) {
       if (message.seq <= lastSeq) continue // already shown: a retried or overlapping poll
       lastSeq = message.seq
@@ -139,6 +163,11 @@ export function openConversation(session: ApiSession, runId: string, hooks: Conv
     log.append(view.element)
     if (view.widget && (message.type === 'text_input' || message.type === 'multiple_choice')) {
       questions.set(message.id, { message, widget: view.widget })
+    }
+    if (message.type === 'error') lastError = message.content
+    if (message.type === 'system_message' && message.content.message.event === 'run_cancelled') {
+      const { reason } = message.content.message
+      cancelReason = typeof reason === 'string' ? reason : ''
     }
     if (message.type === 'reply') {
       settled.add(message.content.question_id)
@@ -167,6 +196,7 @@ export function openConversation(session: ApiSession, runId: string, hooks: Conv
       return
     }
     describeRun(run)
+    reportedStatus = run.status
     setStatus(run.status)
     let failures = 0
     let focused: QuestionWidget | undefined

@@ -9,7 +9,17 @@ export interface MessageViewContext {
   /** The question a reply answers, when it is in the log (to mask a password, say). */
   questionOf(id: string): Question | undefined
   send(question: Question, answer: Answer): Promise<SendOutcome>
+  /** How the run ended when `workflow_completed` carries no result: it failed or was cancelled. */
+  ending(): RunEnding
 }
+
+/**
+ * A run that ended without a result: failed (with the error the log recorded just before, when
+ * there is one) or cancelled (with the reason the log recorded).
+ */
+export type RunEnding =
+  | { kind: 'failed'; error: { short: string; long: string | null } | undefined }
+  | { kind: 'cancelled'; reason: string | undefined }
 
 export interface MessageView {
   element: HTMLLIElement
@@ -76,11 +86,16 @@ export function renderMessage(message: Message, context: MessageViewContext): Me
     }
     case 'workflow_completed': {
       const { result } = message.content
+      // No result means the run failed or was cancelled: never the green "Result" card of a success.
+      if (result === null) {
+        const ending = context.ending()
+        return { element: item(`event ended ended-${ending.kind}`, ...endingBody(message, ending)) }
+      }
       return {
         element: item(
           'event result',
           h('div', { class: 'event-line' }, h('span', { class: 'kind' }, 'Result'), time(message)),
-          result === null ? h('p', { class: 'muted result-text' }, 'Finished without a result') : h('p', { class: 'result-text' }, result),
+          h('p', { class: 'result-text' }, result),
         ),
       }
     }
@@ -184,9 +199,24 @@ function expiryBody({ question_id, on_timeout, answer }: QuestionExpiry, context
   ]
 }
 
+/** What the closing card of a run that ended without a result says: failed and why, or cancelled. */
+function endingBody(message: Message, ending: RunEnding): HTMLElement[] {
+  const line = (kind: string) => h('div', { class: 'event-line' }, h('span', { class: 'kind' }, kind), time(message))
+  if (ending.kind === 'cancelled') {
+    const reason = ending.reason ? ` (${ending.reason})` : ''
+    return [line('Cancelled'), h('p', { class: 'ended-reason' }, `The run was stopped before it finished${reason}.`)]
+  }
+  const { error } = ending
+  return [
+    line('Failed'),
+    h('p', { class: 'ended-reason' }, error ? error.short : 'The run failed without a result.'),
+    ...(error?.long ? [h('details', { class: 'error-long' }, h('summary', {}, 'Details'), h('pre', {}, error.long))] : []),
+  ]
+}
+
 function replyBody(message: MessageOf<'reply'>, question: Question | undefined): HTMLElement {
   const { answer } = message.content
-  // The log records a password answer as typed; the page never shows it.
+  // The server records a password answer masked (••••••••); the page never shows a password reply's text either.
   if (question?.type === 'text_input' && question.content.password) return h('div', { class: 'msg-body text masked' }, '•••••••• (hidden)')
   if (typeof answer === 'string') return h('div', { class: 'msg-body text' }, answer)
   if (answer.length === 0) return h('div', { class: 'msg-body text muted' }, 'none of them')

@@ -18,6 +18,11 @@ export interface QuestionWidget {
   close(reason: string): void
   /** The deadline passed without a reply: says what the run took instead, disables the controls for good. */
   expire(expiry: QuestionExpiry): void
+  /**
+   * Moves the focus to the question: into a text input, where typing is the answer; for a choice,
+   * to the group of choices, never to a choice itself, so a stray Enter (say, right after answering
+   * the question before) picks nothing — approving a tool call takes a click or a key on Approve.
+   */
   focus(): void
 }
 
@@ -150,7 +155,8 @@ function singleChoiceWidget(question: MessageOf<'multiple_choice'>, promptId: st
       choice,
     ),
   )
-  frame.form.append(h('div', { class: 'choices', role: 'group', 'aria-labelledby': promptId }, ...buttons), ...frame.footer)
+  const group = h('div', { class: 'choices', role: 'group', 'aria-labelledby': promptId, tabindex: -1 }, ...buttons)
+  frame.form.append(group, ...frame.footer)
   return {
     element: frame.form,
     lock(answer) {
@@ -163,7 +169,7 @@ function singleChoiceWidget(question: MessageOf<'multiple_choice'>, promptId: st
     },
     close: (reason) => frame.finish(reason, 'closed'),
     expire: frame.expire,
-    focus: () => (buttons[Math.max(0, preferred === null ? 0 : choices.indexOf(preferred))] ?? buttons[0])?.focus(),
+    focus: () => group.focus(),
   }
 }
 
@@ -171,12 +177,13 @@ function multiSelectWidget(question: MessageOf<'multiple_choice'>, promptId: str
   const { choices, default: preferred } = question.content
   const frame = widgetFrame('multi', question)
   const boxes = choices.map((choice) => h('input', { type: 'checkbox', value: choice, checked: choice === preferred }))
+  const group = h(
+    'div',
+    { class: 'checkboxes', role: 'group', 'aria-labelledby': promptId, tabindex: -1 },
+    ...boxes.map((box, index) => h('label', { class: 'choice' }, box, ` ${choices[index] ?? ''}`)),
+  )
   frame.form.append(
-    h(
-      'div',
-      { class: 'checkboxes', role: 'group', 'aria-labelledby': promptId },
-      ...boxes.map((box, index) => h('label', { class: 'choice' }, box, ` ${choices[index] ?? ''}`)),
-    ),
+    group,
     h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'button primary' }, 'Send')),
     ...frame.footer,
   )
@@ -196,6 +203,6 @@ function multiSelectWidget(question: MessageOf<'multiple_choice'>, promptId: str
     },
     close: (reason) => frame.finish(reason, 'closed'),
     expire: frame.expire,
-    focus: () => boxes[0]?.focus(),
+    focus: () => group.focus(),
   }
 }
