@@ -50,8 +50,9 @@ export interface TargetContext {
 function parleyEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env }
   for (const name of Object.keys(env)) if (name.startsWith('PARLEY_') || name === 'PORT') delete env[name]
-  // 10,000 idle runs are active at once; the default per-user limit is 1,000.
-  return { ...env, PARLEY_MAX_ACTIVE_RUNS: '1000000' }
+  // 10,000 idle runs are active at once, each with a held poll, all of one user (auth off): the
+  // default per-user limits (1,000 active runs, 100 held polls, 60 starts a minute) are lifted.
+  return { ...env, PARLEY_MAX_ACTIVE_RUNS: '1000000', PARLEY_MAX_HELD_POLLS_PER_USER: '0', PARLEY_RUNS_PER_MINUTE: '0' }
 }
 
 let started = 0

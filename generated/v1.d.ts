@@ -272,7 +272,7 @@ export type paths = {
         put?: never;
         /**
          * Start a run of ticker
-         * @description Sends a numbered text message every interval (a durable timer: a restart resumes at the next tick)
+         * @description Sends a numbered text message every interval (a durable timer: a restart resumes at the next tick); at most 10 minutes in all
          *
          *     The same as `createRun` with `workflow: "ticker"`, typed with this workflow's params.
          */
@@ -320,7 +320,7 @@ export type paths = {
         put?: never;
         /**
          * Start a run of a workflow
-         * @description Validates `params` against the workflow’s params schema and starts the run. With an `Idempotency-Key`, repeating the same request returns the run the first one created (200) instead of starting another.
+         * @description Validates `params` against the workflow’s params schema and starts the run. With an `Idempotency-Key`, repeating the same request returns the run the first one created (200) instead of starting another; the same request means the same workflow and params, whatever the order of their keys. Params nested deeper than 64 levels, or larger than a message may be (256 KiB of JSON by default), are 422 naming the field. Each user may start only so many runs a minute (60 by default, in bursts of as many): past that, 429 `rate_limited` with `Retry-After` when the next one may start (an Idempotency-Key replay is still answered).
          */
         post: operations["createRun"];
         delete?: never;
@@ -378,7 +378,7 @@ export type paths = {
         };
         /**
          * Read a run’s messages (long-poll)
-         * @description Returns at once with the messages whose `seq` is greater than `after` (up to `limit`) when there are any, or at once with none when the run has finished. Otherwise holds the request until a message arrives or `wait` seconds (at most 60) pass, then answers with an empty list. Send `next_after` as `after` next time: following it, no message is ever skipped or repeated, across reconnects and restarts.
+         * @description Returns at once with the messages whose `seq` is greater than `after` (up to `limit`) when there are any, or at once with none when the run has finished. Otherwise holds the request until a message arrives or `wait` seconds (at most 60) pass, then answers with an empty list. Send `next_after` as `after` next time: following it, no message is ever skipped or repeated, across reconnects and restarts. A page holds at most `limit` messages and at most the server’s byte budget of them (4 MiB of message JSON by default, `PARLEY_MAX_PAGE_BYTES`), but always at least one: fewer messages than `limit` does not mean the log has ended — `last_seq` greater than `next_after` says more are waiting. A user may hold only so many polls waiting at once (100 by default): one more that would wait is answered 429 `too_many_held_polls`, with `Retry-After` at the end of the soonest of them.
          */
         get: operations["listMessages"];
         put?: never;
@@ -400,7 +400,7 @@ export type paths = {
         put?: never;
         /**
          * Answer the run’s pending question
-         * @description The answer is validated against the question: text input takes a string, single choice one of `choices`, multi-select a list drawn from `choices`. Sending the identical reply again returns the recorded reply (200) without recording a second one; any other reply to a question that is not pending is 409 (`question_not_pending`), and a reply after the question’s `expires_at` is 409 `question_expired`.
+         * @description The answer is validated against the question: text input takes a string, single choice one of `choices`, multi-select a list drawn from `choices`. Sending the identical reply again returns the recorded reply (200) without recording a second one; any other reply to a question that is not pending is 409 (`question_not_pending`), and a reply after the question’s `expires_at` is 409 `question_expired`. An answer larger than a message may be (256 KiB of JSON by default) is 422 `answer_invalid` naming `body.answer`.
          */
         post: operations["replyToQuestion"];
         delete?: never;
@@ -418,7 +418,7 @@ export type paths = {
         };
         /**
          * Liveness and a few facts about this process
-         * @description Public: answers without an API key, for load balancers and orchestrators.
+         * @description Public: answers without an API key, for load balancers and orchestrators. With auth on it says only `status`, `store` and `workflows`; the load figures are for a server without keys.
          */
         get: operations["getHealth"];
         put?: never;
@@ -440,7 +440,7 @@ export type components = {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "validation_failed" | "bad_request" | "malformed_json" | "unsupported_media_type" | "payload_too_large" | "route_not_found" | "method_not_allowed" | "workflow_not_found" | "run_not_found" | "question_not_found" | "question_not_pending" | "question_expired" | "answer_invalid" | "run_not_active" | "idempotency_key_mismatch" | "too_many_active_runs" | "unauthorized" | "headers_too_large" | "request_timeout" | "internal_error" | "store_unavailable";
+            code: "validation_failed" | "bad_request" | "malformed_json" | "unsupported_media_type" | "payload_too_large" | "route_not_found" | "method_not_allowed" | "workflow_not_found" | "run_not_found" | "question_not_found" | "question_not_pending" | "question_expired" | "answer_invalid" | "run_not_active" | "idempotency_key_mismatch" | "too_many_active_runs" | "too_many_held_polls" | "rate_limited" | "unauthorized" | "host_not_allowed" | "headers_too_large" | "request_timeout" | "internal_error" | "store_unavailable";
             instance?: string;
             /** @description One entry per invalid field */
             errors?: components["schemas"]["FieldError"][];
@@ -519,7 +519,7 @@ export type components = {
             prompt: string;
             /** @description Answers the client may offer with one click */
             suggestions: string[];
-            /** @description When true the client masks what the user types */
+            /** @description When true the client masks what the user types, and the `reply` message records the answer as `••••••••` (always eight bullets) */
             password: boolean;
             /** @description The answer the run takes if the question expires with `on_timeout: default` */
             default: string | null;
@@ -928,10 +928,10 @@ export type components = {
             /** @description The storage backend: memory, sqlite, … */
             store: string;
             workflows: number;
-            /** @description Runs executing in this process now */
-            executing_runs: number;
-            /** @description Long-polls this process is holding open now */
-            held_polls: number;
+            /** @description Runs executing in this process now. Present only when auth is off: with keys, /healthz says nothing of the load */
+            executing_runs?: number;
+            /** @description Long-polls this process is holding open now. Present only when auth is off, as `executing_runs` */
+            held_polls?: number;
         };
     };
     responses: {
@@ -1058,7 +1058,7 @@ export type components = {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The body is larger than the server accepts */
+        /** @description The body is larger than the server accepts; the rest of it is not read and the connection is closed (`Connection: close`) */
         PayloadTooLarge: {
             headers: {
                 [name: string]: unknown;
@@ -1096,6 +1096,25 @@ export type components = {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description The server has no API keys (open mode) and the request names a host it does not answer for: only loopback (`localhost`, `127.0.0.1`, `[::1]`) and the hosts its operator lists (`PARLEY_ALLOWED_HOSTS`). Guards an open server against DNS rebinding from a web page; never sent when keys are configured */
+        MisdirectedRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:parley:problem:host_not_allowed",
+                 *       "title": "This server does not answer for that host",
+                 *       "status": 421,
+                 *       "detail": "This server has no API keys, so it answers only requests for localhost or a host listed in PARLEY_ALLOWED_HOSTS",
+                 *       "code": "host_not_allowed",
+                 *       "instance": "/v1/workflows"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description Validation failed; `errors` names each field */
         ValidationFailed: {
             headers: {
@@ -1121,11 +1140,11 @@ export type components = {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description This user has as many active runs as the server allows; finish or cancel one, or retry later */
-        TooManyActiveRuns: {
+        /** @description A per-user limit was reached; `code` says which: `too_many_active_runs` (finish or cancel a run), `rate_limited` (runs started too fast), `too_many_held_polls` (too many long-polls waiting at once). Retry after `Retry-After` seconds */
+        TooManyRequests: {
             headers: {
                 /**
-                 * @description Seconds to wait before trying again
+                 * @description Seconds to wait before trying again: when a retry can succeed
                  * @example 5
                  */
                 "Retry-After": number;
@@ -1186,7 +1205,7 @@ export type components = {
         StoreUnavailable: {
             headers: {
                 /**
-                 * @description Seconds to wait before trying again
+                 * @description Seconds to wait before trying again: when a retry can succeed
                  * @example 2
                  */
                 "Retry-After": number;
@@ -1258,6 +1277,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             405: components["responses"]["MethodNotAllowed"];
             408: components["responses"]["RequestTimeout"];
+            421: components["responses"]["MisdirectedRequest"];
             431: components["responses"]["RequestHeadersTooLarge"];
             500: components["responses"]["InternalError"];
         };
@@ -1309,6 +1329,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
             408: components["responses"]["RequestTimeout"];
+            421: components["responses"]["MisdirectedRequest"];
             431: components["responses"]["RequestHeadersTooLarge"];
             500: components["responses"]["InternalError"];
         };
@@ -1420,8 +1441,9 @@ export interface operations {
             408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            421: components["responses"]["MisdirectedRequest"];
             422: components["responses"]["ValidationFailed"];
-            429: components["responses"]["TooManyActiveRuns"];
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["StoreUnavailable"];
@@ -1534,8 +1556,9 @@ export interface operations {
             408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            421: components["responses"]["MisdirectedRequest"];
             422: components["responses"]["ValidationFailed"];
-            429: components["responses"]["TooManyActiveRuns"];
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["StoreUnavailable"];
@@ -1645,8 +1668,9 @@ export interface operations {
             408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            421: components["responses"]["MisdirectedRequest"];
             422: components["responses"]["ValidationFailed"];
-            429: components["responses"]["TooManyActiveRuns"];
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["StoreUnavailable"];
@@ -1756,8 +1780,9 @@ export interface operations {
             408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            421: components["responses"]["MisdirectedRequest"];
             422: components["responses"]["ValidationFailed"];
-            429: components["responses"]["TooManyActiveRuns"];
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["StoreUnavailable"];
@@ -1882,8 +1907,9 @@ export interface operations {
             408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            421: components["responses"]["MisdirectedRequest"];
             422: components["responses"]["ValidationFailed"];
-            429: components["responses"]["TooManyActiveRuns"];
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["StoreUnavailable"];
@@ -1993,8 +2019,9 @@ export interface operations {
             408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            421: components["responses"]["MisdirectedRequest"];
             422: components["responses"]["ValidationFailed"];
-            429: components["responses"]["TooManyActiveRuns"];
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["StoreUnavailable"];
@@ -2104,8 +2131,9 @@ export interface operations {
             408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            421: components["responses"]["MisdirectedRequest"];
             422: components["responses"]["ValidationFailed"];
-            429: components["responses"]["TooManyActiveRuns"];
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["StoreUnavailable"];
@@ -2209,8 +2237,9 @@ export interface operations {
             408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            421: components["responses"]["MisdirectedRequest"];
             422: components["responses"]["ValidationFailed"];
-            429: components["responses"]["TooManyActiveRuns"];
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["StoreUnavailable"];
@@ -2320,8 +2349,9 @@ export interface operations {
             408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            421: components["responses"]["MisdirectedRequest"];
             422: components["responses"]["ValidationFailed"];
-            429: components["responses"]["TooManyActiveRuns"];
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["StoreUnavailable"];
@@ -2431,8 +2461,9 @@ export interface operations {
             408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            421: components["responses"]["MisdirectedRequest"];
             422: components["responses"]["ValidationFailed"];
-            429: components["responses"]["TooManyActiveRuns"];
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["StoreUnavailable"];
@@ -2545,8 +2576,9 @@ export interface operations {
             408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            421: components["responses"]["MisdirectedRequest"];
             422: components["responses"]["ValidationFailed"];
-            429: components["responses"]["TooManyActiveRuns"];
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["StoreUnavailable"];
@@ -2659,8 +2691,9 @@ export interface operations {
             408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            421: components["responses"]["MisdirectedRequest"];
             422: components["responses"]["ValidationFailed"];
-            429: components["responses"]["TooManyActiveRuns"];
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["StoreUnavailable"];
@@ -2756,6 +2789,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             405: components["responses"]["MethodNotAllowed"];
             408: components["responses"]["RequestTimeout"];
+            421: components["responses"]["MisdirectedRequest"];
             422: components["responses"]["ValidationFailed"];
             431: components["responses"]["RequestHeadersTooLarge"];
             500: components["responses"]["InternalError"];
@@ -2868,8 +2902,9 @@ export interface operations {
             408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            421: components["responses"]["MisdirectedRequest"];
             422: components["responses"]["ValidationFailed"];
-            429: components["responses"]["TooManyActiveRuns"];
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["StoreUnavailable"];
@@ -2946,6 +2981,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
             408: components["responses"]["RequestTimeout"];
+            421: components["responses"]["MisdirectedRequest"];
             431: components["responses"]["RequestHeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["StoreUnavailable"];
@@ -3004,6 +3040,7 @@ export interface operations {
             408: components["responses"]["RequestTimeout"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            421: components["responses"]["MisdirectedRequest"];
             431: components["responses"]["RequestHeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["StoreUnavailable"];
@@ -3023,7 +3060,7 @@ export interface operations {
                  */
                 wait?: number;
                 /**
-                 * @description Most messages to return
+                 * @description Most messages to return. A page also stops at the server’s byte budget (4 MiB of message JSON by default), so it may hold fewer; it always holds at least one message when one is after the cursor
                  * @example 100
                  */
                 limit?: number;
@@ -3101,7 +3138,9 @@ export interface operations {
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
             408: components["responses"]["RequestTimeout"];
+            421: components["responses"]["MisdirectedRequest"];
             422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["StoreUnavailable"];
@@ -3190,6 +3229,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            421: components["responses"]["MisdirectedRequest"];
             422: components["responses"]["ValidationFailed"];
             431: components["responses"]["RequestHeadersTooLarge"];
             500: components["responses"]["InternalError"];
@@ -3226,6 +3266,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             405: components["responses"]["MethodNotAllowed"];
             408: components["responses"]["RequestTimeout"];
+            421: components["responses"]["MisdirectedRequest"];
             431: components["responses"]["RequestHeadersTooLarge"];
             500: components["responses"]["InternalError"];
         };

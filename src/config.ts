@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { apiKeyProblem } from './http/middleware/api-key-digests.ts'
 
 /**
  * The one place that reads the environment. Everything else receives these values.
@@ -15,10 +16,49 @@ export interface ParleyConfig {
   worker: WorkerConfig
   apiKeys: Map<string, string>
   corsOrigins: string[]
+  /** Without API keys: hosts besides loopback that requests may name (`PARLEY_ALLOWED_HOSTS`). */
+  allowedHosts: string[]
+  /** The operator accepts serving without keys on a non-loopback address (`PARLEY_ALLOW_NO_AUTH=1`). */
+  allowNoAuth: boolean
   /** Where clients reach this server (the contract's `servers`); relative when unset. */
   publicUrl: string | undefined
   maxActiveRunsPerUser: number
+  /** Long-polls one user may hold waiting at once, per process (PARLEY_MAX_HELD_POLLS_PER_USER; 0: no limit). */
+  maxHeldPollsPerUser: number
+  /** Runs one user may start per minute, per process (PARLEY_RUNS_PER_MINUTE; 0: no limit). */
+  runsPerMinute: number
+  /** How long runs and their logs are kept (src/runtime/retention.ts). */
+  retention: RetentionConfig
   openai: LlmEnvConfig
+  /** Bounds on sizes a client or a workflow could otherwise grow without end (README: Security). */
+  sizeLimits: SizeLimitsConfig
+  /** How long a client gets to send its headers, and its whole request (src/server.ts). */
+  headersTimeoutMs: number
+  requestTimeoutMs: number
+}
+
+/** Sizes bounded so that no client or workflow can exhaust the server's memory or a run's log. */
+export interface SizeLimitsConfig {
+  /** Bytes of messages (their JSON) one `listMessages` page holds at most; always at least one message. */
+  maxPageBytes: number
+  /** Bytes of one message (its JSON): a workflow's emit, or a reply. */
+  maxMessageBytes: number
+  /** Messages one run's workflow may emit. */
+  maxMessagesPerRun: number
+  /** LLM tokens (total) one run may use. */
+  maxTokensPerRun: number
+  /** How deeply a run's params may nest (objects and arrays). */
+  maxParamsDepth: number
+}
+
+/** How long runs are kept, and how long one may go on; null: no bound. */
+export interface RetentionConfig {
+  /** Finished runs older than this are deleted with their messages (PARLEY_RETENTION, default 30 days). */
+  retentionMs: number | null
+  /** An unfinished run older than this is failed (PARLEY_MAX_RUN_AGE, default 30 days). */
+  maxRunAgeMs: number | null
+  /** The memory store keeps at most this many finished runs, freeing the oldest (PARLEY_MEMORY_MAX_FINISHED_RUNS). */
+  memoryMaxFinishedRuns: number
 }
 
 /** PostgreSQL, for several processes (`PARLEY_STORE=postgres`). */
@@ -72,9 +112,27 @@ export function loadConfig(env: Env = process.env): ParleyConfig {
     },
     apiKeys: loadApiKeys(env),
     corsOrigins: list(env.PARLEY_CORS_ORIGINS),
+    allowedHosts: list(env.PARLEY_ALLOWED_HOSTS),
+    allowNoAuth: yesOrNo(env.PARLEY_ALLOW_NO_AUTH, 'PARLEY_ALLOW_NO_AUTH'),
     publicUrl: publicUrl(env.PARLEY_PUBLIC_URL),
     maxActiveRunsPerUser: integer(env.PARLEY_MAX_ACTIVE_RUNS, 1000, 'PARLEY_MAX_ACTIVE_RUNS'),
+    maxHeldPollsPerUser: integer(env.PARLEY_MAX_HELD_POLLS_PER_USER, 100, 'PARLEY_MAX_HELD_POLLS_PER_USER'),
+    runsPerMinute: integer(env.PARLEY_RUNS_PER_MINUTE, 60, 'PARLEY_RUNS_PER_MINUTE'),
+    retention: {
+      retentionMs: duration(env.PARLEY_RETENTION, THIRTY_DAYS_MS, 'PARLEY_RETENTION'),
+      maxRunAgeMs: duration(env.PARLEY_MAX_RUN_AGE, THIRTY_DAYS_MS, 'PARLEY_MAX_RUN_AGE'),
+      memoryMaxFinishedRuns: integer(env.PARLEY_MEMORY_MAX_FINISHED_RUNS, 10_000, 'PARLEY_MEMORY_MAX_FINISHED_RUNS'),
+    },
     openai: loadLlmConfig(env),
+    sizeLimits: {
+      maxPageBytes: integer(env.PARLEY_MAX_PAGE_BYTES, 4 * 1024 * 1024, 'PARLEY_MAX_PAGE_BYTES'),
+      maxMessageBytes: integer(env.PARLEY_MAX_MESSAGE_BYTES, 256 * 1024, 'PARLEY_MAX_MESSAGE_BYTES'),
+      maxMessagesPerRun: integer(env.PARLEY_MAX_MESSAGES_PER_RUN, 10_000, 'PARLEY_MAX_MESSAGES_PER_RUN'),
+      maxTokensPerRun: integer(env.PARLEY_MAX_TOKENS_PER_RUN, 1_000_000, 'PARLEY_MAX_TOKENS_PER_RUN'),
+      maxParamsDepth: integer(env.PARLEY_MAX_PARAMS_DEPTH, 64, 'PARLEY_MAX_PARAMS_DEPTH'),
+    },
+    headersTimeoutMs: integer(env.PARLEY_HEADERS_TIMEOUT_MS, 10_000, 'PARLEY_HEADERS_TIMEOUT_MS'),
+    requestTimeoutMs: integer(env.PARLEY_REQUEST_TIMEOUT_MS, 60_000, 'PARLEY_REQUEST_TIMEOUT_MS'),
   }
 }
 
@@ -149,6 +207,8 @@ export function readApiKeysFile(path: string): Map<string, string> {
     if (key.trim() === '' || typeof userId !== 'string' || userId.trim() === '') {
       throw new Error(`PARLEY_API_KEYS_FILE: entry ${index + 1} of ${path} must map a non-empty key to a non-empty user id string`)
     }
+    const problem = apiKeyProblem(key.trim())
+    if (problem) throw new Error(`PARLEY_API_KEYS_FILE: entry ${index + 1} of ${path}: ${problem}`)
     keys.set(key.trim(), userId.trim())
   }
   if (keys.size === 0) throw new Error(`PARLEY_API_KEYS_FILE: ${path} holds no keys (auth would be off)`)
@@ -156,6 +216,8 @@ export function readApiKeysFile(path: string): Map<string, string> {
 }
 
 function addKey(keys: Map<string, string>, key: string, userId: string, where: string): void {
+  const problem = apiKeyProblem(key)
+  if (problem) throw new Error(`${where}: ${problem}`)
   const existing = keys.get(key)
   if (existing !== undefined && existing !== userId) {
     throw new Error(`${where}: this key is already given to user "${existing}"; one key maps to one user`)
@@ -175,6 +237,32 @@ function list(raw: string | undefined): string[] {
     .split(',')
     .map((part) => part.trim())
     .filter(Boolean)
+}
+
+const THIRTY_DAYS_MS = 30 * 24 * 60 * 60 * 1000
+const DURATION_UNITS_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+
+/**
+ * A duration in ms: `30d`, `12h`, `90m`, `45s`, or bare seconds (`3600`); `0` or `off`: no bound (null).
+ *
+ * @example duration('12h', THIRTY_DAYS_MS, 'PARLEY_RETENTION') // 43_200_000
+ */
+export function duration(raw: string | undefined, fallback: number | null, name: string): number | null {
+  if (raw === undefined || raw.trim() === '') return fallback
+  const text = raw.trim().toLowerCase()
+  if (text === 'off') return null
+  const match = /^(\d+)([smhd]?)$/.exec(text)
+  if (!match) throw new Error(`${name} must be a duration like 30d, 12h, 90m, 45s or seconds (0 or off: no limit), not "${raw}"`)
+  const ms = Number(match[1]) * (DURATION_UNITS_MS[match[2] || 's'] ?? 1000)
+  return ms === 0 ? null : ms
+}
+
+/** `1`/`true` or `0`/`false` (unset: false); anything else is refused rather than guessed. */
+function yesOrNo(raw: string | undefined, name: string): boolean {
+  const value = (raw ?? '').trim().toLowerCase()
+  if (value === '1' || value === 'true') return true
+  if (value === '' || value === '0' || value === 'false') return false
+  throw new Error(`${name} must be 1 or 0 (true or false), not "${raw}"`)
 }
 
 function integer(raw: string | undefined, fallback: number, name: string): number {

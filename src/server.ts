@@ -8,11 +8,20 @@ import { answerClientError, requestErrorResponse } from './http/transport-errors
 export interface ServeOptions {
   port?: number
   hostname?: string
+  /** How long a client has to send a request's headers (default 10 s; PARLEY_HEADERS_TIMEOUT_MS). 408 after. */
+  headersTimeoutMs?: number
+  /**
+   * How long a client has to send a whole request, body included (default 60 s;
+   * PARLEY_REQUEST_TIMEOUT_MS). Only the receiving: a long-poll held after its request arrived is not cut.
+   */
+  requestTimeoutMs?: number
 }
 
 export interface RunningServer {
-  /** e.g. `http://127.0.0.1:8008` */
+  /** Where this machine reaches the server, e.g. `http://127.0.0.1:8008` (loopback when it listens on every interface). */
   readonly url: string
+  /** The address it listens on, as bound: `http://0.0.0.0:8008` when every interface. */
+  readonly listeningOn: string
   readonly port: number
   /** What the worker's first look found: runs left unfinished, resumed, or failed (workflow gone or `resume: false`). */
   readonly interrupted: { resumed: number; failed: number }
@@ -26,6 +35,9 @@ export interface RunningServer {
 
 /** How long responses in flight get to finish when the server stops, before their connections are cut. */
 const DRAIN_MS = 3000
+/** Node's own are 60 s for headers and 300 s for a request: long enough for a slow client to hold thousands of sockets. */
+const DEFAULT_HEADERS_TIMEOUT_MS = 10_000
+const DEFAULT_REQUEST_TIMEOUT_MS = 60_000
 
 /**
  * Listens on HTTP. This process's worker starts first: the runs a previous process left
@@ -37,8 +49,14 @@ export async function serve(app: ParleyApp, options: ServeOptions = {}): Promise
   const hostname = options.hostname ?? '127.0.0.1'
   // Node would answer a Host-less HTTP/1.1 request itself, with an empty 400; left to the adapter,
   // it fails to make a URL of it and `requestErrorResponse` answers with a problem.
-  const server = createServer({ requireHostHeader: false }, getRequestListener(app.fetch, { errorHandler: requestErrorResponse }))
+  const server = createServer(
+    { requireHostHeader: false, ...receiveTimeouts(options) },
+    getRequestListener(app.fetch, { errorHandler: requestErrorResponse }),
+  )
   server.on('clientError', answerClientError)
+  // RFC 9110 §10.1.1: a server MAY ignore an expectation it does not know. Node would answer any
+  // Expect but 100-continue with a bare 417 (no body, not a problem): serve the request instead.
+  server.on('checkExpectation', (request, response) => server.emit('request', request, response))
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(options.port ?? 8008, hostname, () => {
@@ -48,9 +66,12 @@ export async function serve(app: ParleyApp, options: ServeOptions = {}): Promise
   })
   const { port } = server.address() as AddressInfo
   const host = hostname.includes(':') ? `[${hostname}]` : hostname
+  // Every interface includes loopback: the URL to use from here (an open server answers loopback names).
+  const local = host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host
   let closing: Promise<void> | undefined
   return {
-    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
+    url: `http://${local}:${port}`,
+    listeningOn: `http://${host}:${port}`,
     port,
     interrupted,
     close() {
@@ -64,6 +85,20 @@ export async function serve(app: ParleyApp, options: ServeOptions = {}): Promise
       return closing
     },
   }
+}
+
+/**
+ * Deadlines for receiving a request (a slowloris client trickling its headers or body is answered
+ * 408 and closed: src/http/transport-errors.ts). Node checks them every `connectionsCheckingInterval`
+ * (30 s by its default, which would let a 10 s deadline run to 40): a quarter of the shorter one
+ * here, at most 1 s. Node refuses a header deadline past the request's; it is capped at it.
+ */
+function receiveTimeouts(options: ServeOptions) {
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
+  const headers = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS
+  const headersTimeout = requestTimeout > 0 ? Math.min(headers, requestTimeout) : headers
+  const shortest = Math.min(...[headersTimeout, requestTimeout].filter((ms) => ms > 0), 4000)
+  return { headersTimeout, requestTimeout, connectionsCheckingInterval: Math.max(25, Math.floor(shortest / 4)) }
 }
 
 /**

@@ -55,6 +55,33 @@ _CONNECTION_ERRORS = (
 )
 
 
+def _origin(url: str) -> tuple:
+    """``(scheme, host, port)`` of a URL, the port filled in from the scheme when left out."""
+    parts = urllib.parse.urlsplit(url)
+    scheme = parts.scheme.lower()
+    port = parts.port or {"http": 80, "https": 443}.get(scheme)
+    return (scheme, (parts.hostname or "").lower(), port)
+
+
+class _SameOriginAuthRedirectHandler(urllib.request.HTTPRedirectHandler):
+    """Follows redirects as urllib does, but never carries ``Authorization`` to another origin.
+
+    urllib copies every header onto the redirected request, so a redirect to another host, port
+    or scheme (a misconfigured proxy, a hostile server) would receive the API key.
+    """
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+        redirected = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if redirected is not None and _origin(redirected.full_url) != _origin(req.full_url):
+            for name in list(redirected.headers):
+                if name.lower() == "authorization":
+                    del redirected.headers[name]
+        return redirected
+
+
+_OPENER = urllib.request.build_opener(_SameOriginAuthRedirectHandler())
+
+
 class ParleyError(Exception):
     """An HTTP error answered by the server, with its problem+json fields (RFC 9457).
 
@@ -269,7 +296,7 @@ class ParleyClient:
         all_headers.update(headers or {})
         request = urllib.request.Request(url, data=data, headers=all_headers, method=method)
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout if timeout is None else timeout) as response:
+            with _OPENER.open(request, timeout=self.timeout if timeout is None else timeout) as response:
                 raw = response.read()
         except urllib.error.HTTPError as error:
             try:

@@ -3,20 +3,32 @@ import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam
 import type { ChatCompletion, ChatMessage, ChatModel, ChatRequest } from './chat-model.ts'
 import { NO_USAGE } from './chat-model.ts'
 import type { ResolvedLlm } from './llm-config.ts'
+import { redactSecrets, shortReason } from './redact.ts'
 
 const OPENAI_BASE_URL = 'https://api.openai.com/v1'
-const MAX_BODY_CHARS = 500
+/** How much of an endpoint's error body the server's log keeps (redacted); clients get MAX_REASON_CHARS. */
+const MAX_LOGGED_BODY_CHARS = 2000
 
-/** The LLM endpoint failed for good (after the client's retries); the message says what it answered. */
+/**
+ * The LLM endpoint failed for good (after the client's retries). The message is what a client may
+ * see (it becomes the run's `error.short`): the status and a short reason, key-like values masked,
+ * no host. `detail` is for the server's log: the endpoint's URL, the reason at more length, also
+ * redacted. It carries no `cause`: the openai client's error quotes the raw body and headers.
+ */
 export class LlmError extends Error {
-  constructor(
-    message: string,
-    readonly status?: number,
-    readonly body?: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options)
+  /** The HTTP status the endpoint answered; none when it could not be reached or did not answer. */
+  readonly status: number | undefined
+  /** The endpoint's error body, redacted and cut to a few thousand characters. */
+  readonly body: string | undefined
+  /** What the server's log says of it: the endpoint's URL included. */
+  readonly detail: string
+
+  constructor(message: string, facts: { status?: number; body?: string; detail?: string } = {}) {
+    super(message)
     this.name = 'LlmError'
+    this.status = facts.status
+    this.body = facts.body
+    this.detail = facts.detail ?? message
   }
 }
 
@@ -26,8 +38,8 @@ export function createOpenAIModel(llm: ResolvedLlm): ChatModel {
   return {
     label,
     async complete(request, signal) {
-      // One client per request: its fetch counts the attempts and keeps the last error body
-      // verbatim, which the error message quotes (APIError keeps only the `error` field).
+      // One client per request: its fetch counts the attempts and keeps the last error body,
+      // which the error quotes redacted (APIError keeps only the `error` field).
       let attempts = 0
       let failure: { status: number; body: string } | undefined
       const client = new OpenAI({
@@ -52,10 +64,10 @@ export function createOpenAIModel(llm: ResolvedLlm): ChatModel {
       try {
         const pending = client.chat.completions.create(toOpenAIBody(request), { signal })
         // The client sleeps between retries without watching the signal: do not wait for it.
-        return fromOpenAI(await untilAborted(pending, signal), label)
+        return fromOpenAI(await untilAborted(pending, signal), label, llm.apiKey)
       } catch (error) {
         if (signal.aborted) throw signal.reason ?? error
-        throw describeFailure(error, { label, attempts, failure, timeoutMs: llm.timeoutMs })
+        throw describeFailure(error, { label, attempts, failure, timeoutMs: llm.timeoutMs, apiKey: llm.apiKey })
       }
     },
   }
@@ -81,9 +93,14 @@ function toOpenAIMessage(message: ChatMessage): ChatCompletionMessageParam {
   return { role: 'assistant', content: message.content, tool_calls: toolCalls }
 }
 
-function fromOpenAI(completion: OpenAI.Chat.Completions.ChatCompletion, label: string): ChatCompletion {
+function fromOpenAI(completion: OpenAI.Chat.Completions.ChatCompletion, label: string, apiKey: string | undefined): ChatCompletion {
   const message = completion.choices?.[0]?.message
-  if (!message) throw new LlmError(`LLM endpoint ${label} answered without a choice: ${truncate(JSON.stringify(completion))}`)
+  if (!message) {
+    const json = JSON.stringify(completion)
+    throw new LlmError(`the LLM endpoint answered without a choice: ${shortReason(json, [apiKey])}`, {
+      detail: `LLM endpoint ${redactSecrets(label)} answered without a choice: ${logged(json, apiKey)}`,
+    })
+  }
   const toolCalls = (message.tool_calls ?? []).flatMap((call) =>
     call.type === 'function' ? [{ id: call.id, name: call.function.name, arguments: call.function.arguments }] : [],
   )
@@ -101,33 +118,50 @@ interface FailureFacts {
   attempts: number
   failure: { status: number; body: string } | undefined
   timeoutMs: number
+  /** The key sent to the endpoint: masked wherever its reply quotes it. */
+  apiKey: string | undefined
 }
 
+/**
+ * The LlmError a failed request becomes. A client learns the status and a short, redacted reason;
+ * the endpoint's address, and why it could not be reached (an internal host, a port), stay in the
+ * server's log.
+ */
 function describeFailure(error: unknown, facts: FailureFacts): unknown {
   const tries = `${facts.attempts} attempt${facts.attempts === 1 ? '' : 's'}`
+  const endpoint = `LLM endpoint ${redactSecrets(facts.label)}`
   if (error instanceof APIConnectionTimeoutError) {
-    return new LlmError(`LLM endpoint ${facts.label} did not answer within ${facts.timeoutMs} ms (${tries})`, undefined, undefined, {
-      cause: error,
-    })
+    const what = `did not answer within ${facts.timeoutMs} ms (${tries})`
+    return new LlmError(`the LLM endpoint ${what}`, { detail: `${endpoint} ${what}` })
   }
   if (error instanceof APIError && error.status !== undefined) {
-    const body = facts.failure !== undefined && facts.failure.status === error.status ? facts.failure.body : error.message
-    const text = truncate(body.trim()) || '(empty body)'
-    return new LlmError(`LLM endpoint ${facts.label} answered HTTP ${error.status} after ${tries}: ${text}`, error.status, body, {
-      cause: error,
+    const raw = facts.failure !== undefined && facts.failure.status === error.status ? facts.failure.body : error.message
+    const what = `answered HTTP ${error.status} after ${tries}`
+    const reason = shortReason(raw, [facts.apiKey]) || '(empty body)'
+    return new LlmError(`the LLM endpoint ${what}: ${reason}`, {
+      status: error.status,
+      body: logged(raw, facts.apiKey),
+      detail: `${endpoint} ${what}: ${logged(raw, facts.apiKey) || '(empty body)'}`,
     })
   }
   if (error instanceof APIError) {
-    const cause = error.cause instanceof Error ? ` (${error.cause.message})` : ''
-    return new LlmError(`LLM endpoint ${facts.label} could not be reached after ${tries}: ${error.message}${cause}`, undefined, undefined, {
-      cause: error,
+    const cause = error.cause instanceof Error ? ` (${describeCause(error.cause)})` : ''
+    return new LlmError(`the LLM endpoint cannot be reached (${tries})`, {
+      detail: `${endpoint} could not be reached after ${tries}: ${redactSecrets(`${error.message}${cause}`, [facts.apiKey])}`,
     })
   }
   return error
 }
 
-function truncate(text: string): string {
-  return text.length > MAX_BODY_CHARS ? `${text.slice(0, MAX_BODY_CHARS)}…` : text
+/** `fetch failed: connect ECONNREFUSED 10.1.2.3:443`: the cause's message and its own cause's (where the code and host are). */
+function describeCause(cause: Error): string {
+  const inner = cause.cause instanceof Error ? `: ${cause.cause.message}` : ''
+  return `${cause.message}${inner}`
+}
+
+/** An endpoint's reply as the server's log keeps it: redacted, on one line, cut to MAX_LOGGED_BODY_CHARS. */
+function logged(text: string, apiKey: string | undefined): string {
+  return shortReason(text, [apiKey], MAX_LOGGED_BODY_CHARS)
 }
 
 /** Settles with `promise`, or rejects as soon as `signal` fires. */

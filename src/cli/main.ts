@@ -1,7 +1,7 @@
 import { CliError } from './cli-error.ts'
 
 const USAGE = `Usage:
-  parley serve [workflows.ts] [--port 8008] [--host 127.0.0.1] [--store sqlite|memory|postgres] [--db .parley/parley.db] [--no-worker]
+  parley serve [workflows.ts] [--port 8008] [--host 127.0.0.1] [--store sqlite|memory|postgres] [--db .parley/parley.db] [--no-worker] [--allow-no-auth]
   parley worker [workflows.ts]       executes runs for API processes started with --no-worker (PostgreSQL)
   parley migrate                     brings the PostgreSQL schema up to date (DATABASE_URL)
   parley ui --api http://localhost:8008 [--port 8888]   the web UI alone, on its own origin
@@ -31,5 +31,5 @@ try {
   // What the user got wrong is one line; anything else keeps its stack for the bug report.
   if (!(error instanceof CliError)) throw error
   console.error(`parley: ${error.message}`)
-  process.exitCode = 1
+  process.exitCode = error.exitCode
 }

@@ -22,7 +22,7 @@ export function storeKindOf(flag: string | undefined, config: ParleyConfig): Sto
 export function openStore(kind: StoreKind, config: ParleyConfig, sqlitePath: string | undefined): Store {
   switch (kind) {
     case 'memory':
-      return createMemoryStore()
+      return createMemoryStore({ maxFinishedRuns: config.retention.memoryMaxFinishedRuns })
     case 'sqlite':
       try {
         return createSqliteStore(sqlitePath ?? config.sqlitePath)

@@ -4,6 +4,7 @@ import { createApp } from '../http/app.ts'
 import { mountWebUI } from '../http/web-ui.ts'
 import { serve } from '../server.ts'
 import { CliError } from './cli-error.ts'
+import { checkExposure, isLoopback, isWildcard } from './exposure.ts'
 import { loadWorkflows } from './load-workflows.ts'
 import { openStore, storeKindOf } from './open-store.ts'
 import { reportOnSignal, stopOnSignals } from './stop-signals.ts'
@@ -23,7 +24,15 @@ export async function serveCommand(args: string[]): Promise<void> {
       store: { type: 'string' },
       db: { type: 'string' },
       'no-worker': { type: 'boolean', default: false },
+      'allow-no-auth': { type: 'boolean', default: false },
     },
+  })
+  const hostname = values.host ?? config.host
+  // Before anything is opened: an exposed server without keys does not start at all.
+  const exposureWarning = checkExposure({
+    host: hostname,
+    authOn: config.apiKeys.size > 0,
+    allowNoAuth: (values['allow-no-auth'] ?? false) || config.allowNoAuth,
   })
   const kind = storeKindOf(values.store, config)
   const apiOnly = values['no-worker'] ?? false
@@ -39,14 +48,29 @@ export async function serveCommand(args: string[]): Promise<void> {
     store,
     auth: { apiKeys: config.apiKeys },
     corsOrigins: config.corsOrigins,
+    // The address it listens on is a name clients may use (a DNS-rebinding page cannot send it).
+    allowedHosts: isWildcard(hostname) || isLoopback(hostname) ? config.allowedHosts : [...config.allowedHosts, hostname],
     publicUrl: config.publicUrl,
-    limits: { maxActiveRunsPerUser: config.maxActiveRunsPerUser },
+    limits: {
+      maxActiveRunsPerUser: config.maxActiveRunsPerUser,
+      ...config.sizeLimits,
+      maxHeldPollsPerUser: config.maxHeldPollsPerUser,
+      runsPerMinute: config.runsPerMinute,
+      retentionMs: config.retention.retentionMs,
+      maxRunAgeMs: config.retention.maxRunAgeMs,
+    },
     mountUI: mountWebUI,
     worker: apiOnly ? false : config.worker,
   })
-  const server = await serve(app, { port: values.port ? Number(values.port) : config.port, hostname: values.host ?? config.host })
+  const server = await serve(app, {
+    port: values.port ? Number(values.port) : config.port,
+    hostname,
+    headersTimeoutMs: config.headersTimeoutMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+  })
   const role = apiOnly ? ', API only: workers execute the runs' : ''
-  console.log(`parley: serving on ${server.url} (store: ${store.kind}${role}, workflows: ${app.runs.workflowNames().join(', ')})`)
+  console.log(`parley: serving on ${server.listeningOn} (store: ${store.kind}${role}, workflows: ${app.runs.workflowNames().join(', ')})`)
+  if (exposureWarning) console.error(exposureWarning)
   console.log(`parley: web UI at ${server.url}/ , API docs at ${server.url}/docs`)
   const { resumed, failed } = server.interrupted
   if (resumed + failed > 0) console.log(`parley: ${resumed} interrupted run(s) resumed, ${failed} marked failed`)

@@ -17,7 +17,8 @@ export async function workerCommand(args: string[]): Promise<void> {
   if (kind !== 'postgres') throw new CliError(`parley worker needs a store other processes share (postgres), not ${kind}`)
   const workflows = await loadWorkflows(positionals[0])
   const store = openPostgres(config)
-  const worker = createWorker({ workflows, store, ...config.worker })
+  const { retentionMs, maxRunAgeMs } = config.retention
+  const worker = createWorker({ workflows, store, ...config.worker, runLimits: config.sizeLimits, retention: { retentionMs, maxRunAgeMs } })
   const { resumed, failed } = await worker.start()
   // The worker's own timers do not hold the process (they are unref'd): this does, until a stop signal.
   const alive = setInterval(() => undefined, 60_000)

@@ -6,21 +6,23 @@ import { methodNotAllowed } from 'hono/method-not-allowed'
 import type { Workflow } from '../runtime/define-workflow.ts'
 import { ParleyError } from '../runtime/errors.ts'
 import { createRegistry } from '../runtime/registry.ts'
-import { RunManager } from '../runtime/run-manager.ts'
+import { DEFAULT_RUN_LIMITS } from '../runtime/run-limits.ts'
+import { DEFAULT_MAX_PAGE_BYTES, DEFAULT_MAX_PARAMS_DEPTH, RunManager } from '../runtime/run-manager.ts'
 import type { WorkerOptions } from '../runtime/worker.ts'
 import { Worker } from '../runtime/worker.ts'
 import { fieldErrors } from '../schemas/problem.ts'
 import { createMemoryStore } from '../store/memory/memory-store.ts'
 import type { Store } from '../store/store.ts'
 import type { AppEnv } from './app-env.ts'
+import { createHostCheck } from './middleware/allowed-hosts.ts'
 import type { AuthOptions } from './middleware/auth.ts'
-import { createAuthMiddleware } from './middleware/auth.ts'
+import { createAuthMiddleware, isAuthOn } from './middleware/auth.ts'
 import { openapiDocumentConfig } from './openapi-config.ts'
 import { handleError, problemOf, problemResponse } from './problem.ts'
 import { registerProblemResponses } from './responses.ts'
 import { listMessages } from './routes/messages/handlers.ts'
 import { listMessagesRoute } from './routes/messages/routes.ts'
-import { PLACEHOLDER_PAGE } from './routes/meta/placeholder-page.ts'
+import { PLACEHOLDER_HEADERS, PLACEHOLDER_PAGE } from './routes/meta/placeholder-page.ts'
 import { healthRoute } from './routes/meta/routes.ts'
 import { replyToQuestion } from './routes/replies/handlers.ts'
 import { replyToQuestionRoute } from './routes/replies/routes.ts'
@@ -40,8 +42,26 @@ export interface CreateAppOptions {
   limits?: {
     /** Active runs one user may have at once (default 1000). */
     maxActiveRunsPerUser?: number
+    /** Long-polls one user may hold waiting at once in this process (default 100; 0: no limit); past it, 429 `too_many_held_polls`. */
+    maxHeldPollsPerUser?: number
+    /** Runs one user may start per minute in this process (default 60; 0: no limit); past it, 429 `rate_limited`. */
+    runsPerMinute?: number
+    /** Finished runs older than this (ms) are deleted with their messages by the worker's sweep (default 30 days; null: kept). */
+    retentionMs?: number | null
+    /** An unfinished run older than this (ms) is failed, parked or not (default 30 days; null: no bound). */
+    maxRunAgeMs?: number | null
     /** Largest request body in bytes (default 1 MiB). */
     maxBodyBytes?: number
+    /** Bytes of messages one `listMessages` page holds at most; at least one message always (default 4 MiB). */
+    maxPageBytes?: number
+    /** Bytes of one message: what a workflow emits, or a reply (default 256 KiB). */
+    maxMessageBytes?: number
+    /** Messages one run's workflow may emit before the run fails (default 10,000). */
+    maxMessagesPerRun?: number
+    /** LLM tokens one run may use before it fails (default 1,000,000). */
+    maxTokensPerRun?: number
+    /** How deeply a run's params may nest (default 64). */
+    maxParamsDepth?: number
   }
   /**
    * The address clients reach this server at, e.g. `https://agents.example.com`: the document's
@@ -50,6 +70,12 @@ export interface CreateAppOptions {
   publicUrl?: string
   /** Origins allowed to call the API from a browser (CORS), e.g. a web UI on another port. */
   corsOrigins?: string[]
+  /**
+   * With auth off: the hosts (besides loopback) requests may name in `Host`, e.g.
+   * `['parley.internal', '10.0.0.5:8008']` (no port: any port); any other host gets 421
+   * `host_not_allowed` (src/http/middleware/allowed-hosts.ts). Unused with auth on.
+   */
+  allowedHosts?: string[]
   /** Serves the page at `/` (the web UI); a page linking to the docs when omitted. */
   mountUI?: (app: OpenAPIHono<AppEnv>) => void
   /**
@@ -79,11 +105,27 @@ const DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 export function createApp(options: CreateAppOptions): ParleyApp {
   const store = options.store ?? createMemoryStore()
   const registry = createRegistry(options.workflows)
-  const worker = options.worker === false ? null : new Worker({ ...options.worker, store, registry })
+  const limits = options.limits ?? {}
+  const runLimits = {
+    maxMessageBytes: limits.maxMessageBytes ?? DEFAULT_RUN_LIMITS.maxMessageBytes,
+    maxMessagesPerRun: limits.maxMessagesPerRun ?? DEFAULT_RUN_LIMITS.maxMessagesPerRun,
+    maxTokensPerRun: limits.maxTokensPerRun ?? DEFAULT_RUN_LIMITS.maxTokensPerRun,
+  }
+  const retention = {
+    retentionMs: limits.retentionMs,
+    maxRunAgeMs: limits.maxRunAgeMs,
+    ...(options.worker ? options.worker.retention : {}),
+  }
+  const worker = options.worker === false ? null : new Worker({ runLimits, ...options.worker, retention, store, registry })
   const runs = new RunManager({
     registry,
     store,
     maxActiveRunsPerUser: options.limits?.maxActiveRunsPerUser ?? DEFAULT_MAX_ACTIVE_RUNS,
+    maxHeldPollsPerUser: limits.maxHeldPollsPerUser,
+    runsPerMinute: limits.runsPerMinute,
+    maxPageBytes: limits.maxPageBytes ?? DEFAULT_MAX_PAGE_BYTES,
+    maxMessageBytes: runLimits.maxMessageBytes,
+    maxParamsDepth: limits.maxParamsDepth ?? DEFAULT_MAX_PARAMS_DEPTH,
     worker,
   })
   const maxBodyBytes = options.limits?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
@@ -110,6 +152,9 @@ export function createApp(options: CreateAppOptions): ParleyApp {
       }),
     )
   }
+  // Open mode answers only for loopback and the listed hosts (DNS rebinding); keys protect the rest.
+  const authOn = isAuthOn(options.auth)
+  if (!authOn) app.use('*', createHostCheck(options.allowedHosts ?? []))
   const provide: MiddlewareHandler<AppEnv> = async (c, next) => {
     c.set('runs', runs)
     c.set('registry', registry)
@@ -134,11 +179,13 @@ export function createApp(options: CreateAppOptions): ParleyApp {
       throw new ParleyError('payload_too_large', `Request bodies are limited to ${maxBodyBytes} bytes`)
     },
   })
+  // Who is calling is decided first, from the headers alone: a stranger's body is never read (a
+  // 2 MB unauthenticated upload is a 401, not 413 after reading a megabyte of it).
+  app.use('/v1/*', createAuthMiddleware(options.auth))
   // GET and HEAD carry no body here. Asking for one (bodyLimit reads `c.req.raw.body`) makes
   // @hono/node-server build a full fetch Request for every long-poll: ~12% of the server's CPU in
   // the round-trip bench (`npm run bench`, README: Performance).
   app.use('/v1/*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)))
-  app.use('/v1/*', createAuthMiddleware(options.auth))
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
     scheme: 'bearer',
@@ -157,14 +204,15 @@ export function createApp(options: CreateAppOptions): ParleyApp {
   app.openapi(cancelRunRoute, cancelRun)
   app.openapi(listMessagesRoute, listMessages)
   app.openapi(replyToQuestionRoute, replyToQuestion)
+  // Public, so with auth on it says nothing of the load: run and poll counts would tell a stranger
+  // how busy the users are.
   app.openapi(healthRoute, (c) =>
     c.json(
       {
         status: 'ok' as const,
         store: store.kind,
         workflows: registry.list().length,
-        executing_runs: runs.executingCount,
-        held_polls: runs.polls.held,
+        ...(authOn ? {} : { executing_runs: runs.executingCount, held_polls: runs.polls.held }),
       },
       200,
     ),
@@ -174,7 +222,7 @@ export function createApp(options: CreateAppOptions): ParleyApp {
   app.doc31('/openapi.json', documentConfig)
   mountSwaggerUI(app, { specUrl: '/openapi.json', path: '/docs', apiUrl: options.publicUrl })
   if (options.mountUI) options.mountUI(app)
-  else app.get('/', (c) => c.html(PLACEHOLDER_PAGE))
+  else app.get('/', (c) => c.html(PLACEHOLDER_PAGE, 200, PLACEHOLDER_HEADERS))
 
   return {
     hono: app,

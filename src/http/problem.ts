@@ -1,7 +1,7 @@
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import { ParleyError } from '../runtime/errors.ts'
+import { ParleyError, RetryLaterError } from '../runtime/errors.ts'
 import type { FieldError, Problem, ProblemCode } from '../schemas/problem.ts'
 import { StoreUnavailableError } from '../store/store.ts'
 
@@ -23,7 +23,10 @@ const STATUS: Record<ProblemCode, ContentfulStatusCode> = {
   run_not_active: 409,
   idempotency_key_mismatch: 422,
   too_many_active_runs: 429,
+  too_many_held_polls: 429,
+  rate_limited: 429,
   unauthorized: 401,
+  host_not_allowed: 421,
   headers_too_large: 431,
   request_timeout: 408,
   internal_error: 500,
@@ -47,7 +50,10 @@ const TITLES: Record<ProblemCode, string> = {
   run_not_active: 'The run has already finished',
   idempotency_key_mismatch: 'Idempotency-Key reused for a different request',
   too_many_active_runs: 'Too many active runs',
+  too_many_held_polls: 'Too many long-polls waiting at once',
+  rate_limited: 'Too many requests; slow down',
   unauthorized: 'Authentication required',
+  host_not_allowed: 'This server does not answer for that host',
   headers_too_large: 'The request headers are too large',
   request_timeout: 'The request took too long to arrive',
   internal_error: 'Internal server error',
@@ -68,20 +74,26 @@ export function problemOf(code: ProblemCode, detail: string, instance?: string, 
   }
 }
 
-export function problemResponse(c: Context, problem: Problem): Response {
-  const retryAfter = problem.status === 429 || problem.status === 503 ? RETRY_AFTER_SECONDS[problem.status] : undefined
+/** `retryAfterSeconds`: when a retry can succeed, if the problem knows (a rate limit does); else the status's default. */
+export function problemResponse(c: Context, problem: Problem, retryAfterSeconds?: number): Response {
+  const retryAfter =
+    problem.status === 429 || problem.status === 503 ? (retryAfterSeconds ?? RETRY_AFTER_SECONDS[problem.status]) : undefined
   return c.body(JSON.stringify(problem), problem.status as ContentfulStatusCode, {
     'content-type': 'application/problem+json',
     // A 401 names the scheme to authenticate with (RFC 9110 §11.6.1; Bearer: RFC 6750 §3).
     ...(problem.status === 401 ? { 'www-authenticate': 'Bearer realm="parley"' } : {}),
     // A 429 or 503 says when to try again (RFC 9110 §10.2.3).
     ...(retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) }),
+    // The rest of a body too large is not read: the connection ends after this answer, which the
+    // client reads whole instead of a reset (RFC 9110 §15.5.14, RFC 9112 §9.6).
+    ...(problem.status === 413 ? { connection: 'close' } : {}),
   })
 }
 
 /**
- * What a 429 or 503 asks the client to wait before retrying: the store reconnects within 2 s; an
- * active run of a person's may take a while to finish.
+ * What a 429 or 503 asks the client to wait before retrying, unless the problem knows better
+ * (RetryLaterError: a rate limit's next token, the end of a held poll): the store reconnects
+ * within 2 s; an active run of a person's may take a while to finish.
  */
 export const RETRY_AFTER_SECONDS = { 429: 5, 503: 2 } as const
 
@@ -89,7 +101,8 @@ export const RETRY_AFTER_SECONDS = { 429: 5, 503: 2 } as const
 export function handleError(error: Error, c: Context): Response {
   const instance = new URL(c.req.url).pathname
   if (error instanceof ParleyError) {
-    return problemResponse(c, problemOf(error.code, error.message, instance, error.errors))
+    const retryAfter = error instanceof RetryLaterError ? error.retryAfterSeconds : undefined
+    return problemResponse(c, problemOf(error.code, error.message, instance, error.errors), retryAfter)
   }
   if (error instanceof StoreUnavailableError) {
     return problemResponse(c, problemOf('store_unavailable', 'The database cannot be reached right now; retry in a moment', instance))
@@ -105,6 +118,19 @@ export function handleError(error: Error, c: Context): Response {
             : 'internal_error'
     return problemResponse(c, { ...problemOf(code, error.message || TITLES[code], instance), status: error.status })
   }
+  // Nobody is left to read an answer, and it is no fault of the server's: not worth a log line.
+  if (clientWentAway(error, c)) {
+    return problemResponse(c, problemOf('bad_request', 'The client closed the request before sending it all', instance))
+  }
   console.error('parley: unhandled error on', c.req.method, instance, error)
   return problemResponse(c, problemOf('internal_error', 'The server failed to handle this request', instance))
+}
+
+/**
+ * The client closed its connection while the request was being read (Node fails the body stream
+ * with ECONNRESET "aborted"), or before the answer was ready (the request's signal).
+ */
+function clientWentAway(error: Error & { code?: unknown }, c: Context): boolean {
+  if (error.code === 'ECONNRESET' && error.message === 'aborted') return true
+  return c.req.raw.signal.aborted
 }

@@ -15,7 +15,7 @@ function retryAfter(status: 429 | 503): Record<string, HeaderObject> {
   const seconds = RETRY_AFTER_SECONDS[status]
   return {
     'Retry-After': {
-      description: 'Seconds to wait before trying again',
+      description: 'Seconds to wait before trying again: when a retry can succeed',
       required: true,
       schema: { type: 'integer', minimum: 0 },
       example: seconds,
@@ -54,12 +54,25 @@ const PROBLEMS = {
   },
   408: { name: 'RequestTimeout', description: 'The request did not arrive in time; the connection is closed' },
   409: { name: 'Conflict', description: 'Conflicts with the current state (`code` says which way)' },
-  413: { name: 'PayloadTooLarge', description: 'The body is larger than the server accepts' },
+  413: {
+    name: 'PayloadTooLarge',
+    description:
+      'The body is larger than the server accepts; the rest of it is not read and the connection is closed (`Connection: close`)',
+  },
   415: { name: 'UnsupportedMediaType', description: 'The body is not `application/json`' },
+  421: {
+    name: 'MisdirectedRequest',
+    description:
+      'The server has no API keys (open mode) and the request names a host it does not answer for: only loopback ' +
+      '(`localhost`, `127.0.0.1`, `[::1]`) and the hosts its operator lists (`PARLEY_ALLOWED_HOSTS`). Guards an open ' +
+      'server against DNS rebinding from a web page; never sent when keys are configured',
+  },
   422: { name: 'ValidationFailed', description: 'Validation failed; `errors` names each field' },
   429: {
-    name: 'TooManyActiveRuns',
-    description: 'This user has as many active runs as the server allows; finish or cancel one, or retry later',
+    name: 'TooManyRequests',
+    description:
+      'A per-user limit was reached; `code` says which: `too_many_active_runs` (finish or cancel a run), `rate_limited` ' +
+      '(runs started too fast), `too_many_held_polls` (too many long-polls waiting at once). Retry after `Retry-After` seconds',
     headers: retryAfter(429),
   },
   431: { name: 'RequestHeadersTooLarge', description: 'The request headers are larger than the server accepts; the connection is closed' },
@@ -75,9 +88,10 @@ export type ProblemStatus = keyof typeof PROBLEMS
 
 /**
  * Every operation can answer these: a request HTTP cannot parse, a wrong method on its path, a
- * request too slow or with headers too large, and a failure of the server itself.
+ * request too slow or with headers too large, a host an open server does not answer for, and a
+ * failure of the server itself.
  */
-const ALWAYS: ProblemStatus[] = [400, 405, 408, 431, 500]
+const ALWAYS: ProblemStatus[] = [400, 405, 408, 421, 431, 500]
 
 /** Adds the problem responses (and the Problem schema they use) to the app's document. */
 export function registerProblemResponses(app: Pick<OpenAPIHono, 'openAPIRegistry'>): void {

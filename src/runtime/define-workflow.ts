@@ -39,6 +39,8 @@ export interface Workflow<P extends z.ZodType = z.ZodType> {
    * no journal (one write less per message) and an interrupted one is marked failed.
    */
   readonly resume: boolean
+  /** LLM tokens a run of this workflow may use, when lower than the server's budget (PARLEY_MAX_TOKENS_PER_RUN). */
+  readonly max_tokens_per_run?: number | undefined
   run(ui: WorkflowUI, params: z.output<P>, ctx: WorkflowContext): Promise<string>
 }
 
@@ -70,6 +72,8 @@ export function defineWorkflow<P extends z.ZodType = z.ZodObject<{}>>(definition
   params?: P
   /** Resume interrupted runs by replaying their journal (default true). */
   resume?: boolean
+  /** A token budget per run lower than the server's: past it, the run fails (default: the server's). */
+  max_tokens_per_run?: number
   run(ui: WorkflowUI, params: z.output<P>, ctx: WorkflowContext): Promise<string>
 }): Workflow<P> {
   checkWorkflowName(definition.name)

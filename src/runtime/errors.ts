@@ -60,3 +60,18 @@ export class RunParkedError extends Error {
     this.name = 'RunParkedError'
   }
 }
+
+/**
+ * A ParleyError that passes once time has passed (a rate or a per-user cap): the client may
+ * retry after `retryAfterSeconds`, which the HTTP layer sends as `Retry-After` (RFC 9110 §10.2.3).
+ */
+export class RetryLaterError extends ParleyError {
+  constructor(
+    code: ProblemCode,
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(code, message)
+    this.name = 'RetryLaterError'
+  }
+}

@@ -10,11 +10,21 @@ export function fingerprintOf(value: unknown): string {
 
 /**
  * What an `Idempotency-Key` is checked against: the workflow and the params as the client sent
- * them. The full SHA-256 of their JSON, as stored with every run since the first release (a
- * retry that spans an upgrade still matches its run).
+ * them, canonical (object keys sorted), so the same body with its keys in another order is the
+ * same request. The full SHA-256 of that JSON. Callers bound the params' depth first.
  */
 export function requestFingerprint(workflow: string, params: unknown): string {
-  return sha256Hex(JSON.stringify([workflow, params ?? {}]))
+  return sha256Hex(canonicalJson([workflow, params ?? {}]))
+}
+
+/**
+ * Whether a stored request fingerprint is this request's: the canonical one, or the one releases
+ * before it stored (the SHA-256 of the JSON as sent, keys in the client's order), so a retry that
+ * spans the upgrade still matches its run.
+ */
+export function sameRequest(stored: string | null, workflow: string, params: unknown): boolean {
+  if (stored === null) return false
+  return stored === requestFingerprint(workflow, params) || stored === sha256Hex(JSON.stringify([workflow, params ?? {}]))
 }
 
 function sha256Hex(text: string): string {

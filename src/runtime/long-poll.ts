@@ -9,6 +9,8 @@ export interface MessageWait {
   runId: string
   after: number
   limit: number
+  /** Bytes of messages the page holds at most (always at least one message); unbounded when absent. */
+  maxBytes?: number | undefined
   waitMs: number
   /** The client's connection: aborted when it goes away, which ends the wait at once. */
   signal?: AbortSignal | undefined
@@ -16,6 +18,11 @@ export interface MessageWait {
   stopping?: Stopping | undefined
   /** Counts the polls held open right now (for /healthz). */
   gauge?: { held: number } | undefined
+  /**
+   * Called when the poll is about to wait (not when it is answered at once): takes a place among
+   * the caller's held polls, or throws (a per-user cap); returns the function that gives it back.
+   */
+  hold?: ((waitMs: number) => () => void) | undefined
 }
 
 /** What a page says of its run besides the messages. */
@@ -54,12 +61,14 @@ export function waitForMessages(store: Store, wait: MessageWait, firstPage: () =
     let state: RunState | undefined
     let timer: NodeJS.Timeout | undefined
     let forgetStop = () => undefined as unknown
+    let release = () => undefined as unknown
 
     const ready = (candidate: RunState) => candidate.last_seq > wait.after || isFinished(candidate.status)
     const finish = (outcome: MessagePageData | Error) => {
       if (settled) return
       settled = true
       if (holding && wait.gauge) wait.gauge.held--
+      release()
       unsubscribe()
       clearTimeout(timer)
       wait.signal?.removeEventListener('abort', onAbort)
@@ -70,7 +79,7 @@ export function waitForMessages(store: Store, wait: MessageWait, firstPage: () =
     // The state in hand is current unless a message is newer than it: every status change comes
     // with a message, so only then is the run read again.
     const read = async (known: RunState): Promise<MessagePageData> => {
-      const messages = await store.listMessages(wait.runId, wait.after, wait.limit)
+      const messages = await store.listMessages(wait.runId, wait.after, wait.limit, wait.maxBytes)
       const newest = messages.at(-1)?.seq ?? 0
       if (newest <= known.last_seq) return { messages, ...known }
       const latest = await store.getRun(wait.runId)
@@ -115,6 +124,11 @@ export function waitForMessages(store: Store, wait: MessageWait, firstPage: () =
         if (page.messages.length > 0 || isFinished(page.status)) return finish(page)
         state = stateOf(page)
         if (wait.signal?.aborted) return finish({ messages: [], ...state })
+        try {
+          if (wait.hold) release = wait.hold(wait.waitMs)
+        } catch (error) {
+          return fail(error)
+        }
         holding = true
         if (wait.gauge) wait.gauge.held++
         timer = setTimeout(async () => {

@@ -1,3 +1,5 @@
+import { inspect } from 'node:util'
+import { redactSecrets } from '../agents/redact.ts'
 import type { MessageDraft } from '../schemas/messages.ts'
 import type { RunChange } from '../store/store.ts'
 
@@ -21,12 +23,23 @@ export function cancelledDrafts(): MessageDraft[] {
   ]
 }
 
+/** A failed run's `error` message; key-like values in what it says are masked (clients read it). */
 export function failureDrafts(short: string, long: string | null): MessageDraft[] {
-  return [runtimeDraft('error', { short, long }), runtimeDraft('workflow_completed', { result: null })]
+  return [runtimeDraft('error', redactedError(short, long)), runtimeDraft('workflow_completed', { result: null })]
 }
 
+/** A failed run's `error`; key-like values in what it says are masked (clients read it). */
 export function failureChange(short: string, long: string | null): RunChange {
-  return { status: 'failed', error: { short, long }, finished_at: new Date().toISOString() }
+  return { status: 'failed', error: redactedError(short, long), finished_at: new Date().toISOString() }
+}
+
+function redactedError(short: string, long: string | null): { short: string; long: string | null } {
+  return { short: redactSecrets(short), long: long === null ? null : redactSecrets(long) }
+}
+
+/** A thrown value as the server's log shows it (the stack included), key-like values masked. */
+export function loggedError(error: unknown): string {
+  return redactSecrets(inspect(error, { depth: 4, breakLength: Number.POSITIVE_INFINITY }))
 }
 
 /** The `cause` chain of an error, one line each (`caused by …`), or null when it has none. */

@@ -8,6 +8,8 @@ import { yieldIfBusy } from './fair-share.ts'
 import type { ClaimedEffect, EffectCall, RunJournal } from './journal.ts'
 import { waitForAnswer } from './question-wait.ts'
 import { describeThrown } from './run-drafts.ts'
+import type { RunBudget } from './run-limits.ts'
+import { jsonBytes } from './run-limits.ts'
 import { sleepUntil } from './timers.ts'
 
 export type QuestionDraft = Extract<MessageDraft, { type: 'text_input' | 'multiple_choice' }>
@@ -52,9 +54,11 @@ export interface RunEffectsOptions {
   monitor?: RunMonitor | undefined
   /** Stops this execution (the store is out of reach: the run resumes from its journal when a worker claims it again). */
   stop: (reason: Error) => void
+  /** The run's limits (message size, messages, tokens), counted as it goes. */
+  budget: RunBudget
 }
 
-export function createRunEffects({ store, runId, signal, journal, lease, monitor, stop }: RunEffectsOptions): RunEffects {
+export function createRunEffects({ store, runId, signal, journal, lease, monitor, stop, budget }: RunEffectsOptions): RunEffects {
   /**
    * Writes of a run that has ended (cancelled, or stopped) surface as its cancellation. A write the
    * store could not take stops the execution: the workflow must not carry on past an effect that
@@ -73,6 +77,8 @@ export function createRunEffects({ store, runId, signal, journal, lease, monitor
   /** Takes the effect's journal position at once, in call order; the effect itself may then wait its turn (fair-share.ts). */
   const claim = (call: EffectCall): ClaimedEffect => {
     if (signal.aborted) throw new RunCancelledError(runId)
+    // Past a limit, the run does nothing more (the executor fails it), even if the workflow caught the error.
+    if (budget.breach) throw budget.breach
     return journal.claim(call)
   }
   /** The journal entry of an effect, or undefined when this run keeps no journal (`resume: false`). */
@@ -90,8 +96,14 @@ export function createRunEffects({ store, runId, signal, journal, lease, monitor
     const call: EffectCall = { kind: 'message', name: checked.type, args: identity(checked), summary: summarize(checked) }
     const claimed = claim(call)
     await yieldIfBusy()
-    if (claimed.recorded) return recordedMessage(claimed)
-    return guard(() => store.append(runId, checked, { change, effect: record(call, claimed, null), lease }))
+    if (claimed.recorded) return counted(recordedMessage(claimed))
+    budget.checkMessage(checked.type, jsonBytes(checked))
+    return counted(await guard(() => store.append(runId, checked, { change, effect: record(call, claimed, null), lease })))
+  }
+
+  function counted(message: Message): Message {
+    budget.counted(message.seq)
+    return message
   }
 
   async function ask(draft: QuestionDraft, timeoutSeconds: number | null): Promise<Answer> {
@@ -118,6 +130,7 @@ export function createRunEffects({ store, runId, signal, journal, lease, monitor
       // The deadline is fixed once, when the question is first asked, and kept in its message.
       const expiresAt = timeoutSeconds === null ? null : new Date(Date.now() + timeoutSeconds * 1000).toISOString()
       const asked = { ...checked, content: { ...checked.content, expires_at: expiresAt } } as QuestionDraft
+      budget.checkMessage(asked.type, jsonBytes(asked))
       changedSince = false
       stopListening = store.subscribe(runId, (hint) => {
         if (hint?.status !== 'awaiting_input') changedSince = true
@@ -131,6 +144,7 @@ export function createRunEffects({ store, runId, signal, journal, lease, monitor
       if (!isQuestion(message)) throw new Error('the store returned a non-question for a question')
       question = message
     }
+    budget.counted(question.seq)
     const expiresAt = question.content.expires_at
     monitor?.waiting('question', expiresAt ? Date.parse(expiresAt) : null)
     const waiting = waitForAnswer({
@@ -144,6 +158,8 @@ export function createRunEffects({ store, runId, signal, journal, lease, monitor
     })
     stopListening()
     const outcome = await waiting.finally(() => monitor?.active())
+    // The reply (or the expiry's message) follows the question in the log.
+    budget.counted(question.seq + 1)
     if (outcome.kind === 'answered') return outcome.answer
     if (question.content.on_timeout === 'default') return defaultAnswer(question)
     throw new QuestionExpiredError(question.id, question.content.expires_at ?? '')
@@ -164,7 +180,9 @@ export function createRunEffects({ store, runId, signal, journal, lease, monitor
     }
     const json = asJson(value, call)
     if (signal.aborted) throw new RunCancelledError(runId)
-    await recordResult(record(call, claimed, json === undefined ? {} : { value: json }), call.usage?.(json))
+    const usage = call.usage?.(json)
+    await recordResult(record(call, claimed, json === undefined ? {} : { value: json }), usage)
+    if (usage) budget.spend(usage.total_tokens)
     return json
   }
 

@@ -4,9 +4,11 @@ import { JournalConflictError, LeaseLostError, RunFinishedError, StoreUnavailabl
 import type { Workflow, WorkflowContext } from './define-workflow.ts'
 import { RunCancelledError } from './errors.ts'
 import { RunJournal } from './journal.ts'
-import { completedDrafts, describeCauses, describeThrown, failureChange, failureDrafts, runtimeDraft } from './run-drafts.ts'
+import { completedDrafts, describeCauses, describeThrown, failureChange, failureDrafts, loggedError, runtimeDraft } from './run-drafts.ts'
 import type { RunEffects, RunMonitor } from './run-effects.ts'
 import { createRunEffects } from './run-effects.ts'
+import type { RunLimits } from './run-limits.ts'
+import { DEFAULT_RUN_LIMITS, RunBudget } from './run-limits.ts'
 import { runInScope } from './run-scope.ts'
 import { createWorkflowUI } from './workflow-ui.ts'
 
@@ -19,6 +21,8 @@ export interface Execution {
   /** Aborted by a cancel (the run is settled by `cancel`), a shutdown or parking (the run resumes later). */
   controller: AbortController
   monitor?: RunMonitor | undefined
+  /** The server's limits on a run (a workflow's own `max_tokens_per_run` may lower the token budget). */
+  limits?: RunLimits | undefined
 }
 
 /**
@@ -27,13 +31,17 @@ export interface Execution {
  * the run, or fails it with an `error` message — never the server. A cancelled, parked or stopped
  * run is left as it is: cancel has settled it, and the others resume when a worker claims them again.
  */
-export async function executeRun({ store, workflow, run, lease, controller, monitor }: Execution): Promise<void> {
+export async function executeRun({ store, workflow, run, lease, controller, monitor, limits }: Execution): Promise<void> {
   const { signal } = controller
   const fail = async (short: string, long: string | null) => {
     const finish = { drafts: failureDrafts(short, long), change: failureChange(short, long), questionStatus: 'expired' as const, lease }
     await store.finishRun(run.id, finish).catch(() => undefined)
   }
   let journal: RunJournal | undefined
+  const budget = new RunBudget(limitsOf(workflow, limits ?? DEFAULT_RUN_LIMITS), {
+    messages: run.last_seq,
+    tokens: run.usage.total_tokens,
+  })
   try {
     const entries = await store.readJournal(run.id)
     if (entries.length === 0 && run.last_seq > 0) {
@@ -43,13 +51,15 @@ export async function executeRun({ store, workflow, run, lease, controller, moni
     }
     journal = new RunJournal(entries, (divergence) => controller.abort(divergence), { keeps: workflow.resume !== false })
     const stop = (reason: Error) => controller.abort(reason)
-    const effects = createRunEffects({ store, runId: run.id, signal, journal, lease, monitor, stop })
+    const effects = createRunEffects({ store, runId: run.id, signal, journal, lease, monitor, stop, budget })
     const started = runtimeDraft('workflow_started', { name: workflow.name, description: workflow.description, params: run.params })
     await effects.emit(started, { status: 'running' })
     const base = { runId: run.id, userId: run.user_id, signal }
     const ui = createWorkflowUI(effects)
     const ctx = workflowContext(base, effects)
     const returned: unknown = await runInScope({ ...base, ui, perform: effects.perform }, () => workflow.run(ui, run.params, ctx))
+    // A limit passed fails the run even when the workflow caught the error and went on.
+    if (budget.breach) throw budget.breach
     journal.checkComplete()
     // Stopped (shutdown, parking) or cancelled while finishing: whatever it returned, it did not complete here.
     if (signal.aborted) return
@@ -61,6 +71,10 @@ export async function executeRun({ store, workflow, run, lease, controller, moni
     if (divergence) return await fail(divergence.message, divergence.detail)
     // Cancelled: settled by `cancel`. Parked or stopped: resumes when a worker claims it again.
     if (signal.aborted || error instanceof RunFinishedError || error instanceof RunCancelledError) return
+    if (budget.breach) {
+      console.error(`parley: run ${run.id} (${workflow.name}) failed: ${budget.breach.message}`)
+      return await fail(`${budget.breach.name}: ${budget.breach.message}`, null)
+    }
     if (error instanceof JournalConflictError || error instanceof LeaseLostError) {
       console.error(`parley: run ${run.id} is executed by another worker now; this execution stops`)
       return
@@ -70,10 +84,16 @@ export async function executeRun({ store, workflow, run, lease, controller, moni
       return
     }
     // The stack stays in the server's log: it names the server's files, which clients need not see.
-    console.error(`parley: run ${run.id} (${workflow.name}) failed:`, error)
+    console.error(`parley: run ${run.id} (${workflow.name}) failed: ${loggedError(error)}`)
     const short = error instanceof Error ? `${error.name}: ${error.message}` : describeThrown(error)
     await fail(short, describeCauses(error))
   }
+}
+
+/** The server's limits, with the token budget lowered to the workflow's own when it sets one. */
+function limitsOf(workflow: Workflow, limits: RunLimits): RunLimits {
+  const own = workflow.max_tokens_per_run
+  return own === undefined ? limits : { ...limits, maxTokensPerRun: Math.min(own, limits.maxTokensPerRun) }
 }
 
 /** The `short` of a run failed because it was interrupted and cannot resume. */

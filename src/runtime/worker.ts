@@ -5,8 +5,12 @@ import { LeaseLostError } from '../store/store.ts'
 import { RunCancelledError, RunParkedError, ServerStoppingError } from './errors.ts'
 import type { WorkflowRegistry } from './registry.ts'
 import { createRegistry } from './registry.ts'
+import type { RetentionOptions } from './retention.ts'
+import { sweepRuns } from './retention.ts'
 import { failureChange, failureDrafts } from './run-drafts.ts'
 import { executeRun, INTERRUPTED } from './run-executor.ts'
+import type { RunLimits } from './run-limits.ts'
+import { DEFAULT_RUN_LIMITS } from './run-limits.ts'
 
 export interface WorkerOptions {
   store: Store
@@ -23,6 +27,10 @@ export interface WorkerOptions {
   maxRuns?: number
   /** Over this resident set size (bytes), waiting runs are parked and nothing new is claimed. Default none. */
   memoryBudgetBytes?: number | null
+  /** Sweeps the store for runs past their retention (deleted) or maximum age (failed). Defaults: 30 days each, every minute. */
+  retention?: RetentionOptions | undefined
+  /** Each run's limits: message size, messages, LLM tokens. Defaults: DEFAULT_RUN_LIMITS. */
+  runLimits?: Partial<RunLimits> | undefined
 }
 
 /** Runs parked in one turn of the parking timer, at most. */
@@ -64,6 +72,8 @@ export class Worker {
   readonly #parkAfterMs: number
   readonly #maxRuns: number
   readonly #memoryBudget: number | null
+  readonly #retention: RetentionOptions
+  readonly #runLimits: RunLimits
   readonly #executing = new Map<string, Execution>()
   readonly #unsubscribe: (() => void)[] = []
   readonly #timers: NodeJS.Timeout[] = []
@@ -84,6 +94,8 @@ export class Worker {
     this.#parkAfterMs = options.parkAfterMs ?? 60_000
     this.#maxRuns = options.maxRuns ?? 10_000
     this.#memoryBudget = options.memoryBudgetBytes ?? null
+    this.#retention = options.retention ?? {}
+    this.#runLimits = { ...DEFAULT_RUN_LIMITS, ...definedOnly(options.runLimits) }
   }
 
   /** How many runs execute here now. */
@@ -113,6 +125,7 @@ export class Worker {
     every(this.#claimIntervalMs, () => this.#claim())
     every(Math.max(50, Math.floor(this.leaseMs / 3)), () => this.#keepLeases())
     every(Math.max(50, Math.min(1000, Math.floor(this.#parkAfterMs / 4))), () => this.#parkIdle())
+    every(this.#retention.sweepIntervalMs ?? 60_000, () => sweepRuns(this.#store, this.#retention))
     const first = { resumed: 0, failed: 0 }
     this.#firstClaim = first
     try {
@@ -179,7 +192,7 @@ export class Worker {
     }
     this.#executing.set(run.id, execution)
     const work = workflow
-      ? executeRun({ store: this.#store, workflow, run, lease, controller, monitor })
+      ? executeRun({ store: this.#store, workflow, run, lease, controller, monitor, limits: this.#runLimits })
       : this.#failUnresumable(run, lease, `this server has no workflow named "${run.workflow}"`)
     execution.done = work.finally(() => {
       if (this.#executing.get(run.id) === execution) this.#executing.delete(run.id)
@@ -310,4 +323,9 @@ export class Worker {
 export function createWorker(options: Omit<WorkerOptions, 'registry'> & { workflows: Parameters<typeof createRegistry>[0] }): Worker {
   const { workflows, ...rest } = options
   return new Worker({ ...rest, registry: createRegistry(workflows) })
+}
+
+/** The fields that are set: `{ maxTokensPerRun: undefined }` keeps the default. */
+function definedOnly<T extends object>(partial: Partial<T> | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(partial ?? {}).filter(([, value]) => value !== undefined)) as Partial<T>
 }

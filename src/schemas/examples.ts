@@ -149,6 +149,13 @@ export const EXAMPLE_PROBLEMS: Record<number, Problem> = {
     'At most 1000 runs may be active at once (you have 1000); finish or cancel one first',
     '/v1/runs',
   ),
+  421: problem(
+    'host_not_allowed',
+    'This server does not answer for that host',
+    421,
+    'This server has no API keys, so it answers only requests for localhost or a host listed in PARLEY_ALLOWED_HOSTS',
+    '/v1/workflows',
+  ),
   431: problem('headers_too_large', 'The request headers are too large', 431, 'The request headers are larger than the server accepts'),
   500: problem('internal_error', 'Internal server error', 500, 'The server failed to handle this request', '/v1/runs'),
   503: problem(

@@ -47,7 +47,11 @@ export const TextInputContentSchema = z
   .object({
     prompt: z.string(),
     suggestions: z.array(z.string()).describe('Answers the client may offer with one click'),
-    password: z.boolean().describe('When true the client masks what the user types'),
+    password: z
+      .boolean()
+      .describe(
+        'When true the client masks what the user types, and the `reply` message records the answer as `••••••••` (always eight bullets)',
+      ),
     default: z.string().nullable().describe('The answer the run takes if the question expires with `on_timeout: default`'),
     ...deadline,
   })

@@ -141,7 +141,9 @@ export const ListMessagesQuerySchema = z.object({
     min: 1,
     max: MAX_MESSAGES_PER_PAGE,
     default: 100,
-    description: 'Most messages to return',
+    description:
+      'Most messages to return. A page also stops at the server’s byte budget (4 MiB of message JSON by default), ' +
+      'so it may hold fewer; it always holds at least one message when one is after the cursor',
     example: 100,
   }),
 })

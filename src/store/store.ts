@@ -205,13 +205,30 @@ export class RunFinishedError extends Error {
 export interface Store {
   readonly kind: string
   createRun(input: NewRun): Promise<CreateRunOutcome>
-  getRun(runId: string): Promise<RunRecord | null>
+  /**
+   * The run. With `userId`, only if it is that user's: another's is null, exactly as a missing one,
+   * decided in the same lookup (`WHERE id = ? AND user_id = ?`), so it costs the same time too.
+   */
+  getRun(runId: string, userId?: string): Promise<RunRecord | null>
   listRuns(query: RunQuery): Promise<RunRecord[]>
   countActiveRuns(userId: string): Promise<number>
   append(runId: string, draft: MessageDraft, options?: AppendOptions): Promise<Message>
-  listMessages(runId: string, afterSeq: number, limit: number): Promise<Message[]>
-  /** The run and its messages after `afterSeq` (at most `limit`), read together: the first read of a poll. Null: no run. */
-  readPage(runId: string, afterSeq: number, limit: number): Promise<{ run: RunRecord; messages: Message[] } | null>
+  /**
+   * The messages after `afterSeq` in seq order: at most `limit`, and no more than `maxBytes` of their
+   * JSON text (UTF-8) together — but always the first one, however large, so a log can always be read.
+   */
+  listMessages(runId: string, afterSeq: number, limit: number, maxBytes?: number): Promise<Message[]>
+  /**
+   * The run and its messages after `afterSeq` (bounded as `listMessages`), read together: the first
+   * read of a poll. Null: no run — or, with `userId`, not that user's (filtered as `getRun`).
+   */
+  readPage(
+    runId: string,
+    afterSeq: number,
+    limit: number,
+    maxBytes?: number,
+    userId?: string,
+  ): Promise<{ run: RunRecord; messages: Message[] } | null>
   /** Journals an effect that emits no message, with the usage it adds to the run's. */
   recordEffect(runId: string, write: EffectWrite): Promise<void>
   /** The run's journal in position order, each entry with the message it emitted. */
@@ -221,6 +238,9 @@ export interface Store {
    * Records a reply, unless the question is no longer pending — or its `expires_at` has passed,
    * which counts as expired even before `expireQuestion` has run. A run no worker holds is ready again.
    * `replyTo` (the question's sender, the reply's recipient) spares a read when the caller has the question.
+   * `shown` is what the `reply` message records (a password masked; by default the answer): the
+   * question's record keeps `answer` itself, which the runtime hands to the workflow and a repeated
+   * reply is compared with.
    */
   answerQuestion(
     runId: string,
@@ -228,6 +248,7 @@ export interface Store {
     answer: Answer,
     replyFrom: string | null,
     replyTo?: string | null,
+    shown?: Answer,
   ): Promise<AnswerOutcome>
   /** Expires a pending question: `draft` is appended, the run is `running` again, all at once. */
   expireQuestion(runId: string, questionId: string, draft: MessageDraft, fence?: Fenced): Promise<ExpireOutcome>
@@ -252,5 +273,12 @@ export interface Store {
   onRunnable(listener: () => void): () => void
   /** Called with the id of each run that finishes (completed, failed, cancelled), in any process. */
   onFinished(listener: (runId: string) => void): () => void
+  /**
+   * Retention: deletes up to `limit` finished runs that finished before `cutoff` (an ISO timestamp),
+   * oldest first, each with its messages, questions and journal; returns how many it deleted.
+   */
+  deleteFinishedBefore(cutoff: string, limit: number): Promise<number>
+  /** Ids of up to `limit` unfinished runs created before `cutoff` (ISO), oldest first: runs past their maximum age. */
+  unfinishedBefore(cutoff: string, limit: number): Promise<string[]>
   close(): Promise<void>
 }

@@ -1,6 +1,7 @@
 import type { Answer, Message, MessageDraft } from '../schemas/messages.ts'
 import { isQuestion } from '../schemas/messages.ts'
 import { addUsage, isFinished } from '../schemas/runs.ts'
+import { UNBOUNDED_BYTES } from './page-bytes.ts'
 import { hasExpired, monotonicNow, newMessage, newRunRecord, readyAfterRelease, runAfterAppend, sameAnswer } from './records.ts'
 import { RunEvents, StoreSignals } from './run-events.ts'
 import type {
@@ -39,11 +40,14 @@ export interface SyncBackend {
   insertRun(run: RunRecord, lease: LeaseRow): void
   saveRun(run: RunRecord): void
   loadRun(runId: string): RunRecord | null
+  /** The run if it is `userId`'s, in one lookup (`WHERE id = ? AND user_id = ?`); another's is null, as a missing one. */
+  loadOwnedRun(runId: string, userId: string): RunRecord | null
   findRunByIdempotencyKey(userId: string, key: string): RunRecord | null
   queryRuns(query: RunQuery): RunRecord[]
   countActiveRuns(userId: string): number
   insertMessage(message: Message): void
-  messagesAfter(runId: string, afterSeq: number, limit: number): Message[]
+  /** At most `limit` messages, and `maxBytes` of their JSON, but at least one (see page-bytes.ts). */
+  messagesAfter(runId: string, afterSeq: number, limit: number, maxBytes: number): Message[]
   loadQuestion(questionId: string): (QuestionRecord & { run_id: string }) | null
   saveQuestion(runId: string, record: QuestionRecord): void
   /** Returns false when the position is taken (the caller raises JournalConflictError). */
@@ -54,6 +58,10 @@ export interface SyncBackend {
   saveLease(runId: string, lease: LeaseRow): void
   /** Ids of runs whose `ready_at` has come (≤ nowMs), earliest first. */
   readyRunIds(nowMs: number, limit: number): string[]
+  /** Deletes up to `limit` runs finished before `cutoff`, oldest first, with all they own; how many. */
+  deleteFinishedRuns(cutoff: string, limit: number): number
+  /** Ids of up to `limit` unfinished runs created before `cutoff`, oldest first. */
+  unfinishedRunIdsBefore(cutoff: string, limit: number): string[]
   close(): void
 }
 
@@ -130,8 +138,8 @@ export function createSyncStore(backend: SyncBackend): SyncStore {
       return outcome
     },
 
-    async getRun(runId) {
-      return backend.loadRun(runId)
+    async getRun(runId, userId) {
+      return userId === undefined ? backend.loadRun(runId) : backend.loadOwnedRun(runId, userId)
     },
 
     async listRuns(query) {
@@ -174,13 +182,13 @@ export function createSyncStore(backend: SyncBackend): SyncStore {
       return backend.journalOf(runId)
     },
 
-    async listMessages(runId, afterSeq, limit) {
-      return backend.messagesAfter(runId, afterSeq, limit)
+    async listMessages(runId, afterSeq, limit, maxBytes = UNBOUNDED_BYTES) {
+      return backend.messagesAfter(runId, afterSeq, limit, maxBytes)
     },
 
-    async readPage(runId, afterSeq, limit) {
-      const run = backend.loadRun(runId)
-      return run ? { run, messages: backend.messagesAfter(runId, afterSeq, limit) } : null
+    async readPage(runId, afterSeq, limit, maxBytes = UNBOUNDED_BYTES, userId) {
+      const run = userId === undefined ? backend.loadRun(runId) : backend.loadOwnedRun(runId, userId)
+      return run ? { run, messages: backend.messagesAfter(runId, afterSeq, limit, maxBytes) } : null
     },
 
     async getQuestion(runId, questionId) {
@@ -190,7 +198,7 @@ export function createSyncStore(backend: SyncBackend): SyncStore {
       return question
     },
 
-    async answerQuestion(runId, questionId, answer: Answer, replyFrom): Promise<AnswerOutcome> {
+    async answerQuestion(runId, questionId, answer: Answer, replyFrom, _replyTo, shown = answer): Promise<AnswerOutcome> {
       const outcome = backend.transaction((): AnswerOutcome & { ready?: boolean } => {
         const record = questionOf(runId, questionId)
         if (!record) return { kind: 'not_found' }
@@ -203,7 +211,7 @@ export function createSyncStore(backend: SyncBackend): SyncStore {
         if (hasExpired(record.question, nowMs)) return { kind: 'not_pending', status: 'expired' }
         const draft: MessageDraft = {
           type: 'reply',
-          content: { question_id: questionId, answer },
+          content: { question_id: questionId, answer: shown },
           sender: replyFrom,
           recipient: record.question.sender,
           auto_reply: false,
@@ -308,6 +316,14 @@ export function createSyncStore(backend: SyncBackend): SyncStore {
     },
     onRunnable: (listener) => signals.onRunnable(listener),
     onFinished: (listener) => signals.onFinished(listener),
+
+    async deleteFinishedBefore(cutoff, limit) {
+      return backend.transaction(() => backend.deleteFinishedRuns(cutoff, limit))
+    },
+
+    async unfinishedBefore(cutoff, limit) {
+      return backend.unfinishedRunIdsBefore(cutoff, limit)
+    },
 
     async close() {
       backend.close()

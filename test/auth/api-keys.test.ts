@@ -15,7 +15,7 @@ const whoami = defineWorkflow({
   },
 })
 
-const KEYS = { 'key-alice': 'alice', 'key-bob': 'bob' }
+const KEYS = { 'key-alice-0123456789': 'alice', 'key-bob-0123456789ab': 'bob' }
 
 let app: ParleyApp
 afterEach(async () => {
@@ -57,7 +57,13 @@ describe('API keys', () => {
 
   it('refuses an unknown key and a key sent with another scheme', async () => {
     app = createApp({ workflows: [whoami], auth: { apiKeys: KEYS } })
-    for (const authorization of ['Bearer key-mallory', 'Basic a2V5LWFsaWNlOg==', 'key-alice', 'Bearer ', 'Bearer KEY-ALICE']) {
+    for (const authorization of [
+      'Bearer key-mallory',
+      'Basic a2V5LWFsaWNlLTAxMjM0NTY3ODk6',
+      'key-alice-0123456789',
+      'Bearer ',
+      'Bearer KEY-ALICE-0123456789',
+    ]) {
       const refused = await send(app, 'GET', '/v1/runs', { headers: { authorization } })
       expect(refused.status, authorization).toBe(401)
       expect(refused.body.code).toBe('unauthorized')
@@ -90,10 +96,13 @@ describe('API keys', () => {
 
   it('accepts a known key, case-insensitive scheme, and runs the workflow as that key’s user', async () => {
     app = createApp({ workflows: [whoami], auth: { apiKeys: new Map(Object.entries(KEYS)) } })
-    const created = await send(app, 'POST', '/v1/runs', { body: { workflow: 'whoami' }, headers: { authorization: 'bearer   key-bob' } })
+    const created = await send(app, 'POST', '/v1/runs', {
+      body: { workflow: 'whoami' },
+      headers: { authorization: 'bearer   key-bob-0123456789ab' },
+    })
     expect(created.status).toBe(201)
-    await drain(app, created.body.id, { key: 'key-bob' })
-    const run = await send(app, 'GET', `/v1/runs/${created.body.id}`, { key: 'key-bob' })
+    await drain(app, created.body.id, { key: 'key-bob-0123456789ab' })
+    const run = await send(app, 'GET', `/v1/runs/${created.body.id}`, { key: 'key-bob-0123456789ab' })
     expect(run.body.status).toBe('completed')
     expect(run.body.result).toBe('bob')
   })
@@ -155,9 +164,9 @@ describe('the authenticate(request) hook', () => {
         },
       },
     })
-    const byKey = await send(app, 'POST', '/v1/runs', { body: { workflow: 'whoami' }, key: 'key-alice' })
-    await drain(app, byKey.body.id, { key: 'key-alice' })
-    expect((await send(app, 'GET', `/v1/runs/${byKey.body.id}`, { key: 'key-alice' })).body.result).toBe('alice')
+    const byKey = await send(app, 'POST', '/v1/runs', { body: { workflow: 'whoami' }, key: 'key-alice-0123456789' })
+    await drain(app, byKey.body.id, { key: 'key-alice-0123456789' })
+    expect((await send(app, 'GET', `/v1/runs/${byKey.body.id}`, { key: 'key-alice-0123456789' })).body.result).toBe('alice')
     expect(asked).toEqual([])
 
     const byHook = await send(app, 'GET', '/v1/runs', { key: 'key-unknown', headers: { 'x-user': 'erin' } })

@@ -19,19 +19,19 @@ function keysFile(content: string): string {
 
 describe('PARLEY_API_KEYS (parseApiKeys)', () => {
   it('maps each key to its user id', () => {
-    expect(parseApiKeys('key1:alice,key2:bob')).toEqual(
+    expect(parseApiKeys('key1-0123456789ab:alice,key2-0123456789ab:bob')).toEqual(
       new Map([
-        ['key1', 'alice'],
-        ['key2', 'bob'],
+        ['key1-0123456789ab', 'alice'],
+        ['key2-0123456789ab', 'bob'],
       ]),
     )
   })
 
   it('trims spaces, skips empty entries, and is empty (auth off) when unset', () => {
-    expect(parseApiKeys(' key1 : alice , ,key2:bob, ')).toEqual(
+    expect(parseApiKeys(' key1-0123456789ab : alice , ,key2-0123456789ab:bob, ')).toEqual(
       new Map([
-        ['key1', 'alice'],
-        ['key2', 'bob'],
+        ['key1-0123456789ab', 'alice'],
+        ['key2-0123456789ab', 'bob'],
       ]),
     )
     expect(parseApiKeys(undefined).size).toBe(0)
@@ -39,13 +39,13 @@ describe('PARLEY_API_KEYS (parseApiKeys)', () => {
   })
 
   it('splits at the last colon, so a key may contain colons', () => {
-    expect(parseApiKeys('sk:live:abc:alice')).toEqual(new Map([['sk:live:abc', 'alice']]))
+    expect(parseApiKeys('sk:live:abc-0123456789:alice')).toEqual(new Map([['sk:live:abc-0123456789', 'alice']]))
   })
 
   it.each([
-    ['no colon', 'key1:alice,justakey', 2],
+    ['no colon', 'key1-0123456789ab:alice,justakey', 2],
     ['no key', ':alice', 1],
-    ['no user', 'key1:', 1],
+    ['no user', 'key1-0123456789ab:', 1],
     ['blank key', '  :alice', 1],
   ])('throws clearly on a bad entry (%s), naming its position but not the key', (_label, raw, position) => {
     expect(() => parseApiKeys(raw)).toThrow(new RegExp(`PARLEY_API_KEYS entry ${position} is not key:user_id`))
@@ -57,37 +57,39 @@ describe('PARLEY_API_KEYS (parseApiKeys)', () => {
   })
 
   it('throws when one key is given to two users, and accepts a harmless repeat', () => {
-    expect(() => parseApiKeys('k:alice,k:bob')).toThrow(/entry 2: this key is already given to user "alice"/)
-    expect(parseApiKeys('k:alice,k:alice')).toEqual(new Map([['k', 'alice']]))
+    expect(() => parseApiKeys('k-0123456789abcdef:alice,k-0123456789abcdef:bob')).toThrow(
+      /entry 2: this key is already given to user "alice"/,
+    )
+    expect(parseApiKeys('k-0123456789abcdef:alice,k-0123456789abcdef:alice')).toEqual(new Map([['k-0123456789abcdef', 'alice']]))
   })
 })
 
 describe('PARLEY_API_KEYS_FILE (readApiKeysFile, loadConfig)', () => {
   it('reads a JSON object of key → user id', () => {
-    const path = keysFile(JSON.stringify({ 'key-a': 'alice', 'key-b': 'bob' }))
+    const path = keysFile(JSON.stringify({ 'key-a-0123456789': 'alice', 'key-b-0123456789': 'bob' }))
     expect(readApiKeysFile(path)).toEqual(
       new Map([
-        ['key-a', 'alice'],
-        ['key-b', 'bob'],
+        ['key-a-0123456789', 'alice'],
+        ['key-b-0123456789', 'bob'],
       ]),
     )
-    expect(loadConfig({ PARLEY_API_KEYS_FILE: path }).apiKeys.get('key-b')).toBe('bob')
+    expect(loadConfig({ PARLEY_API_KEYS_FILE: path }).apiKeys.get('key-b-0123456789')).toBe('bob')
   })
 
   it('merges with PARLEY_API_KEYS', () => {
-    const path = keysFile(JSON.stringify({ 'key-a': 'alice' }))
-    const { apiKeys } = loadConfig({ PARLEY_API_KEYS: 'key-c:carol,key-a:alice', PARLEY_API_KEYS_FILE: path })
+    const path = keysFile(JSON.stringify({ 'key-a-0123456789': 'alice' }))
+    const { apiKeys } = loadConfig({ PARLEY_API_KEYS: 'key-c-0123456789:carol,key-a-0123456789:alice', PARLEY_API_KEYS_FILE: path })
     expect(apiKeys).toEqual(
       new Map([
-        ['key-c', 'carol'],
-        ['key-a', 'alice'],
+        ['key-c-0123456789', 'carol'],
+        ['key-a-0123456789', 'alice'],
       ]),
     )
   })
 
   it('throws when the file and PARLEY_API_KEYS give one key to two users', () => {
-    const path = keysFile(JSON.stringify({ 'key-a': 'mallory' }))
-    expect(() => loadConfig({ PARLEY_API_KEYS: 'key-a:alice', PARLEY_API_KEYS_FILE: path })).toThrow(
+    const path = keysFile(JSON.stringify({ 'key-a-0123456789': 'mallory' }))
+    expect(() => loadConfig({ PARLEY_API_KEYS: 'key-a-0123456789:alice', PARLEY_API_KEYS_FILE: path })).toThrow(
       /PARLEY_API_KEYS_FILE .*already given to user "alice"/,
     )
   })
@@ -112,15 +114,15 @@ describe('PARLEY_API_KEYS_FILE (readApiKeysFile, loadConfig)', () => {
   })
 
   it('turns auth on for the app built from the config', async () => {
-    const path = keysFile(JSON.stringify({ 'file-key': 'grace' }))
+    const path = keysFile(JSON.stringify({ 'file-key-0123456789': 'grace' }))
     const config = loadConfig({ PARLEY_API_KEYS_FILE: path })
     const whoami = defineWorkflow({ name: 'whoami', description: 'Returns ctx.userId', run: async (_ui, _params, ctx) => ctx.userId })
     const app = createApp({ workflows: [whoami], auth: { apiKeys: config.apiKeys } })
     try {
       expect((await send(app, 'GET', '/v1/runs')).status).toBe(401)
-      const created = await send(app, 'POST', '/v1/runs', { key: 'file-key', body: { workflow: 'whoami' } })
+      const created = await send(app, 'POST', '/v1/runs', { key: 'file-key-0123456789', body: { workflow: 'whoami' } })
       expect(created.status).toBe(201)
-      const page = await send(app, 'GET', `/v1/runs/${created.body.id}/messages?wait=5&after=1`, { key: 'file-key' })
+      const page = await send(app, 'GET', `/v1/runs/${created.body.id}/messages?wait=5&after=1`, { key: 'file-key-0123456789' })
       expect(page.body.messages.at(-1)).toMatchObject({ type: 'workflow_completed', content: { result: 'grace' } })
     } finally {
       await app.close()

@@ -5,8 +5,8 @@ import type { ParleyApp } from '../../src/http/app.ts'
 import { createApp } from '../../src/http/app.ts'
 import { drain, pendingQuestion, send } from '../support/app-requests.ts'
 
-const ALICE = 'key-alice'
-const BOB = 'key-bob'
+const ALICE = 'key-alice-0123456789'
+const BOB = 'key-bob-0123456789ab'
 
 let app: ParleyApp
 beforeEach(() => {

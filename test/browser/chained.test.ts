@@ -3,7 +3,7 @@ import type { CliProcess } from '../support/cli-process.ts'
 import { freePort, spawnParleyCli, waitForOutput } from '../support/cli-process.ts'
 import { describeInBrowser, messagesOf, newContext, openPage, useBrowserSession, waitForStatus } from './support.ts'
 
-const API_KEY = 'chained-ui-key'
+const API_KEY = 'chained-ui-key-0123456789'
 
 let uiPort: number
 let ui: CliProcess & { url: string }

@@ -46,6 +46,22 @@ describe.runIf(hasPython)('clients/python against a real server', () => {
     },
     TIMEOUT_MS,
   )
+
+  it(
+    'drops Authorization when a redirect leads to another origin (a loopback server on another port), keeps it within the origin',
+    async () => {
+      const result = await runCommand('python3', ['-m', 'unittest', '-v', 'test_redirects'], {
+        cwd: PYTHON_DIR,
+        env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+        timeoutMs: TIMEOUT_MS - 5_000,
+      })
+      if (result.code !== 0) console.error(result.output)
+      expect(result.code).toBe(0)
+      expect(result.output).toMatch(/^Ran 2 tests/m)
+      expect(result.output).toMatch(/^OK$/m)
+    },
+    TIMEOUT_MS,
+  )
 })
 
 describe.runIf(!hasPython && onCI)('clients/python on CI', () => {

@@ -186,9 +186,13 @@ describe('the TypeScript client’s types', () => {
 
 describe('the TypeScript client with an API key', () => {
   it('sends it as a Bearer token; without one the server answers 401 as a value', async () => {
-    const secured = await serve(createApp({ workflows: [echo], auth: { apiKeys: { 'key-1': 'alice' } } }), { port: 0 })
+    const secured = await serve(createApp({ workflows: [echo], auth: { apiKeys: { 'ts-client-key-0123456789': 'alice' } } }), { port: 0 })
     try {
-      const withKey = createClient({ baseUrl: secured.url, apiKey: 'key-1', fetch: contractFetch((request) => fetch(request)) })
+      const withKey = createClient({
+        baseUrl: secured.url,
+        apiKey: 'ts-client-key-0123456789',
+        fetch: contractFetch((request) => fetch(request)),
+      })
       const { data: run } = await withKey.startRun('echo')
       expect(run?.workflow).toBe('echo')
       const anonymous = createClient({ baseUrl: secured.url, fetch: contractFetch((request) => fetch(request)) })

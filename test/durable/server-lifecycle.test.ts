@@ -28,7 +28,8 @@ describe('SIGTERM', () => {
     'with 50 active runs and 200 held polls: every poll answered, exit 0 within 10 s, every run carried on after the restart',
     async () => {
       const port = await freePort()
-      let server = await processes.serve([MODULE, '--db', db], port)
+      // 200 polls held at once by one user (auth off): past the per-user default of 100, lifted here.
+      let server = await processes.serve([MODULE, '--db', db], port, { PARLEY_MAX_HELD_POLLS_PER_USER: '0' })
       const quizzes = await Promise.all(Array.from({ length: 25 }, () => startRun(server.url, 'quiz_loop', { max_rounds: 1 })))
       const tickers = await Promise.all(Array.from({ length: 25 }, () => startRun(server.url, 'ticker', { count: 2, interval_ms: 8000 })))
       const questions = await Promise.all(quizzes.map((run) => nextQuestion(server.url, run.id)))

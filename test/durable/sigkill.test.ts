@@ -51,6 +51,8 @@ async function boot(): Promise<ServerProcess> {
     OPENAI_BASE_URL: openai.url,
     OPENAI_API_KEY: 'test-key',
     PARLEY_LLM_MAX_RETRIES: '0',
+    // The emitting run writes 20,000 messages, past the default cap of 10,000 per run.
+    PARLEY_MAX_MESSAGES_PER_RUN: '50000',
   })
   return server
 }

@@ -125,7 +125,7 @@ describe('parley serve <module.ts>', () => {
     'loads a module that is not ESM, and turns auth on from PARLEY_API_KEYS_FILE',
     async () => {
       const keys = join(dir, 'keys.json')
-      writeFileSync(keys, JSON.stringify({ 'cli-key': 'carol' }))
+      writeFileSync(keys, JSON.stringify({ 'cli-key-0123456789': 'carol' }))
       const cli = await serveCli(MODULE, { PARLEY_API_KEYS_FILE: keys })
 
       const refused = await fetch(`${cli.url}/v1/workflows`)
@@ -133,13 +133,13 @@ describe('parley serve <module.ts>', () => {
       expect(refused.headers.get('www-authenticate')).toMatch(/^Bearer/)
       const created = await fetch(`${cli.url}/v1/runs`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: 'Bearer cli-key' },
+        headers: { 'content-type': 'application/json', authorization: 'Bearer cli-key-0123456789' },
         body: '{"workflow":"shout"}',
       })
       expect(created.status).toBe(201)
       const { id } = await created.json()
       const page = await (
-        await fetch(`${cli.url}/v1/runs/${id}/messages?after=2&wait=10`, { headers: { authorization: 'Bearer cli-key' } })
+        await fetch(`${cli.url}/v1/runs/${id}/messages?after=2&wait=10`, { headers: { authorization: 'Bearer cli-key-0123456789' } })
       ).json()
       expect(page.messages.at(-1).content.result).toBe('shouted for carol')
 

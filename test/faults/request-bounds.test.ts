@@ -168,10 +168,11 @@ describe('active runs per user (limits.maxActiveRunsPerUser)', () => {
   })
 
   it('counts per user: one user at the limit does not block another', async () => {
-    app = createApp({ workflows: [greet], limits: { maxActiveRunsPerUser: 1 }, auth: { apiKeys: { ka: 'alice', kb: 'bob' } } })
-    expect((await startGreet('ka')).status).toBe(201)
-    expect((await startGreet('ka')).status).toBe(429)
-    expect((await startGreet('kb')).status).toBe(201)
+    const [KA, KB] = ['key-alice-0123456789', 'key-bob-0123456789ab']
+    app = createApp({ workflows: [greet], limits: { maxActiveRunsPerUser: 1 }, auth: { apiKeys: { [KA]: 'alice', [KB]: 'bob' } } })
+    expect((await startGreet(KA)).status).toBe(201)
+    expect((await startGreet(KA)).status).toBe(429)
+    expect((await startGreet(KB)).status).toBe(201)
   })
 
   it('still answers a retry with the same Idempotency-Key at the limit (200, the same run)', async () => {

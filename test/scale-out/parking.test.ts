@@ -10,7 +10,7 @@ import { waitFor } from '../support/wait-for.ts'
 /** Thousands of runs waiting for people cost a worker no memory: they are parked, and resumed by their replies. */
 
 // The default per-user limit is 1,000 active runs; these 2,000 belong to one (anonymous) user.
-const cluster = useCluster({ PARLEY_PARK_AFTER_MS: '300', PARLEY_MAX_ACTIVE_RUNS: '100000' })
+const cluster = useCluster({ PARLEY_PARK_AFTER_MS: '300', PARLEY_MAX_ACTIVE_RUNS: '100000', PARLEY_RUNS_PER_MINUTE: '0' })
 
 /** The worker's live heap in KiB, after a full collection: asked for with SIGUSR2 (it runs with --expose-gc). */
 async function liveHeapKiB(cli: CliProcess): Promise<number> {

@@ -74,6 +74,19 @@ describe.each(STORE_BACKENDS)('the $name store', ({ open }) => {
     expect(await store.listMessages(run.id, 0, 100)).toEqual([])
   })
 
+  it('asked with a user, finds only that user’s run: another’s is null, as a missing one (getRun, readPage)', async () => {
+    const run = await created({ user_id: 'alice' })
+    await store.append(run.id, text('for alice only'))
+    expect(await store.getRun(run.id, 'alice')).toMatchObject({ id: run.id, user_id: 'alice', last_seq: 1 })
+    expect(await store.getRun(run.id, 'mallory')).toBeNull()
+    expect(await store.getRun('no-such-run', 'alice')).toBeNull()
+    expect((await store.readPage(run.id, 0, 100, undefined, 'alice'))?.messages).toHaveLength(1)
+    expect(await store.readPage(run.id, 0, 100, undefined, 'mallory')).toBeNull()
+    expect(await store.readPage('no-such-run', 0, 100, undefined, 'alice')).toBeNull()
+    // Without a user (the runtime's own reads), any run.
+    expect((await store.getRun(run.id))?.user_id).toBe('alice')
+  })
+
   it('returns the existing run for a known Idempotency-Key, per user', async () => {
     const first = await created({ idempotency_key: 'k', request_hash: 'h' })
     expect(await store.createRun(newRun({ idempotency_key: 'k', request_hash: 'other' }))).toEqual({ kind: 'existing', run: first })
@@ -331,6 +344,54 @@ describe.each(STORE_BACKENDS)('the $name store', ({ open }) => {
       expect(finished).toEqual([run.id])
       await new Promise((resolve) => setTimeout(resolve, 5))
       expect(await claimedIds('w2')).toEqual([])
+    })
+  })
+
+  describe('retention', () => {
+    const now = () => new Date().toISOString()
+    const finishAt = (runId: string, finished_at: string) =>
+      store.finishRun(runId, { drafts: [completed('done')], change: { status: 'completed', finished_at }, questionStatus: 'cancelled' })
+
+    it('deletes runs finished before the cutoff, oldest first and at most `limit`, with their messages and questions', async () => {
+      const oldest = await created({ idempotency_key: 'k', request_hash: 'h' })
+      const question = await store.append(oldest.id, ask('Name?'))
+      await store.answerQuestion(oldest.id, question.id, 'Ada', 'User')
+      const older = await created()
+      await store.append(older.id, ask('Mood?'))
+      const recent = await created()
+      const running = await created()
+      await store.append(running.id, text('working'), { effect: effect(0) })
+      await finishAt(older.id, '2020-01-02T00:00:00.000Z')
+      await finishAt(oldest.id, '2020-01-01T00:00:00.000Z')
+      await finishAt(recent.id, '2099-01-01T00:00:00.000Z')
+
+      expect(await store.deleteFinishedBefore(now(), 1)).toBe(1)
+      expect(await store.getRun(oldest.id)).toBeNull()
+      expect(await store.listMessages(oldest.id, 0, 100)).toEqual([])
+      expect(await store.getQuestion(oldest.id, question.id)).toBeNull()
+      expect(await store.getRun(older.id)).not.toBeNull()
+
+      expect(await store.deleteFinishedBefore(now(), 100)).toBe(1)
+      expect(await store.getRun(older.id)).toBeNull()
+      expect(await store.deleteFinishedBefore(now(), 100)).toBe(0)
+      // What is left: the run that finished after the cutoff, and the unfinished one with its log and journal.
+      const left = await store.listRuns({ user_id: 'alice', limit: 10 })
+      expect(left.map((run) => run.id).sort()).toEqual([recent.id, running.id].sort())
+      expect(await store.listMessages(recent.id, 0, 100)).toHaveLength(1)
+      expect((await store.readJournal(running.id)).map((entry) => entry.position)).toEqual([0])
+      // A deleted run's Idempotency-Key is free again.
+      expect((await store.createRun(newRun({ idempotency_key: 'k', request_hash: 'h' }))).kind).toBe('created')
+    })
+
+    it('lists unfinished runs created before the cutoff, oldest first, for the maximum age', async () => {
+      const first = await created()
+      const second = await created({ user_id: 'bob' })
+      const done = await created()
+      await finishAt(done.id, now())
+      const later = new Date(Date.now() + 60_000).toISOString()
+      expect(await store.unfinishedBefore(later, 10)).toEqual([first.id, second.id])
+      expect(await store.unfinishedBefore(later, 1)).toEqual([first.id])
+      expect(await store.unfinishedBefore('2020-01-01T00:00:00.000Z', 10)).toEqual([])
     })
   })
 })

@@ -127,9 +127,13 @@ export async function checkResponse(method: string, url: string, response: Respo
   if (!operation) {
     // Outside the document, the server may only say "no such endpoint" (404) or "not this
     // method" (405, documented as every operation's MethodNotAllowed, with its `Allow`), and must
-    // say it as a Problem.
-    if (response.status !== 404 && response.status !== 405) throw new ContractViolation(`${where}: no documented operation`)
-    checkHeaders(where, response.headers, response.status === 405 ? responseComponent('MethodNotAllowed').headers : undefined)
+    // say it as a Problem. Under /v1/ it asks who is calling before it looks for a route (a stranger
+    // learns no path), so there it may also say 401, as every operation's Unauthorized does.
+    const unauthorized = response.status === 401 && pathname.startsWith('/v1/')
+    if (response.status !== 404 && response.status !== 405 && !unauthorized)
+      throw new ContractViolation(`${where}: no documented operation`)
+    const component = response.status === 405 ? 'MethodNotAllowed' : unauthorized ? 'Unauthorized' : undefined
+    checkHeaders(where, response.headers, component ? responseComponent(component).headers : undefined)
     if (head) return undefined
     return validateBody(where, 'application/problem+json', mediaType, text, `${DOCUMENT_ID}#/components/schemas/Problem`, response.status)
   }

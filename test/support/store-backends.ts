@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach } from 'vitest'
-import type { ParleyApp } from '../../src/http/app.ts'
+import type { CreateAppOptions, ParleyApp } from '../../src/http/app.ts'
 import { createApp } from '../../src/http/app.ts'
 import type { Workflow } from '../../src/runtime/define-workflow.ts'
 import type { RunningServer } from '../../src/server.ts'
@@ -63,6 +63,7 @@ export const STORE_BACKENDS: { name: string; open: () => OpenedStore }[] = [
 export function useServedStore(
   backend: { open: () => OpenedStore },
   workflows: Workflow[],
+  options: Omit<CreateAppOptions, 'workflows' | 'store'> = {},
 ): { store: TestStore; server: RunningServer; app: ParleyApp } {
   let opened: OpenedStore | undefined
   const store = new LateBound<TestStore>('the store')
@@ -71,7 +72,7 @@ export function useServedStore(
   beforeEach(async () => {
     opened = backend.open()
     store.current = opened.store
-    app.current = createApp({ workflows, store: opened.store })
+    app.current = createApp({ ...options, workflows, store: opened.store })
     server.current = await serve(app.current, { port: 0 })
   })
   afterEach(async () => {

@@ -1,12 +1,22 @@
 import type { Message } from '../../schemas/messages.ts'
 import { isFinished } from '../../schemas/runs.ts'
+import { takeWithinBytes } from '../page-bytes.ts'
 import { compareRunsNewestFirst, isAfterCursor } from '../records.ts'
 import type { EffectRecord, QuestionRecord, RunRecord } from '../store.ts'
 import type { LeaseRow } from '../sync-store.ts'
 import { createSyncStore } from '../sync-store.ts'
 
+export interface MemoryStoreOptions {
+  /**
+   * Finished runs kept at most; past it the oldest-finished is freed with its log, whatever its
+   * age (default 10,000; 0: no cap). Memory is the one thing a throwaway server must not run out of.
+   */
+  maxFinishedRuns?: number
+}
+
 /** Keeps everything in this process's memory: for tests and throwaway demos. */
-export function createMemoryStore() {
+export function createMemoryStore(options: MemoryStoreOptions = {}) {
+  const maxFinishedRuns = options.maxFinishedRuns ?? 10_000
   const runs = new Map<string, RunRecord>()
   const logs = new Map<string, Message[]>()
   const questions = new Map<string, QuestionRecord & { run_id: string }>()
@@ -16,14 +26,32 @@ export function createMemoryStore() {
   // Unfinished run ids per user, kept as runs are saved: the per-user limit is checked on every
   // create, and counting by scanning every run ever made grows with the server's uptime.
   const active = new Map<string, Set<string>>()
+  // Finished runs in the order they finished (a Map keeps insertion order), each with its `finished_at`.
+  const finished = new Map<string, string>()
   const keyOf = (userId: string, key: string) => `${userId}\u0000${key}`
   const track = (run: RunRecord) => {
     const ids = active.get(run.user_id)
     if (isFinished(run.status)) {
       ids?.delete(run.id)
       if (ids?.size === 0) active.delete(run.user_id)
+      if (!finished.has(run.id)) {
+        finished.set(run.id, run.finished_at ?? run.updated_at)
+        // The oldest first; never the run finishing now (it is the newest), whose transaction goes on.
+        while (maxFinishedRuns > 0 && finished.size > maxFinishedRuns) forget(finished.keys().next().value as string)
+      }
     } else if (ids) ids.add(run.id)
     else active.set(run.user_id, new Set([run.id]))
+  }
+  /** Frees a finished run and everything it owns. */
+  const forget = (runId: string) => {
+    const run = runs.get(runId)
+    for (const message of logs.get(runId) ?? []) if (questions.get(message.id)?.run_id === runId) questions.delete(message.id)
+    if (run?.idempotency_key != null) idempotencyKeys.delete(keyOf(run.user_id, run.idempotency_key))
+    runs.delete(runId)
+    logs.delete(runId)
+    leases.delete(runId)
+    journals.delete(runId)
+    finished.delete(runId)
   }
 
   return createSyncStore({
@@ -42,6 +70,10 @@ export function createMemoryStore() {
       track(run)
     },
     loadRun: (runId) => runs.get(runId) ?? null,
+    loadOwnedRun(runId, userId) {
+      const run = runs.get(runId)
+      return run?.user_id === userId ? run : null
+    },
     findRunByIdempotencyKey(userId, key) {
       const runId = idempotencyKeys.get(keyOf(userId, key))
       return runId === undefined ? null : (runs.get(runId) ?? null)
@@ -59,7 +91,8 @@ export function createMemoryStore() {
     countActiveRuns: (userId) => active.get(userId)?.size ?? 0,
     insertMessage: (message) => void logs.get(message.run_id)?.push(message),
     // seq n sits at index n - 1: the log is gapless by construction.
-    messagesAfter: (runId, afterSeq, limit) => logs.get(runId)?.slice(afterSeq, afterSeq + limit) ?? [],
+    messagesAfter: (runId, afterSeq, limit, maxBytes) =>
+      takeWithinBytes(logs.get(runId)?.slice(afterSeq, afterSeq + limit) ?? [], sizeOf, maxBytes),
     loadQuestion: (questionId) => questions.get(questionId) ?? null,
     saveQuestion: (runId, record) => void questions.set(record.question.id, { ...record, run_id: runId }),
     insertEffect(runId, effect, seq, now) {
@@ -96,7 +129,28 @@ export function createMemoryStore() {
         .slice(0, limit)
         .map(([runId]) => runId)
     },
+    deleteFinishedRuns(cutoff, limit) {
+      // Oldest by `finished_at`, which a caller may set: not always the order they finished in.
+      const due = [...finished].filter(([, finishedAt]) => finishedAt < cutoff)
+      due.sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0))
+      for (const [runId] of due.slice(0, limit)) forget(runId)
+      return Math.min(due.length, limit)
+    },
+    unfinishedRunIdsBefore(cutoff, limit) {
+      const due: RunRecord[] = []
+      for (const ids of active.values()) {
+        for (const runId of ids) {
+          const run = runs.get(runId)
+          if (run && run.created_at < cutoff) due.push(run)
+        }
+      }
+      return due
+        .sort((a, b) => -compareRunsNewestFirst(a, b))
+        .slice(0, limit)
+        .map((run) => run.id)
+    },
     close() {
+      finished.clear()
       leases.clear()
       journals.clear()
       runs.clear()
@@ -105,4 +159,15 @@ export function createMemoryStore() {
       questions.clear()
     },
   })
+}
+
+/** A message's size as the other backends keep it (its JSON text in UTF-8), measured once: messages never change. */
+const sizes = new WeakMap<Message, number>()
+function sizeOf(message: Message): number {
+  let size = sizes.get(message)
+  if (size === undefined) {
+    size = Buffer.byteLength(JSON.stringify(message))
+    sizes.set(message, size)
+  }
+  return size
 }

@@ -162,6 +162,13 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (run_id, position)
   );
   `,
+  // Retention: the sweep finds finished runs by when they finished and unfinished ones by age, and
+  // deletes a run's questions by run.
+  `
+  CREATE INDEX runs_finished ON runs (finished_at) WHERE finished_at IS NOT NULL;
+  CREATE INDEX runs_active_by_age ON runs (created_at) WHERE status NOT IN ('completed', 'failed', 'cancelled');
+  CREATE INDEX questions_by_run ON questions (run_id);
+  `,
 ]
 
 /** Any number, the same in every Parley: serializes concurrent migrations of one database. */

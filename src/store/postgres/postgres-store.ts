@@ -18,6 +18,7 @@ import { toQuestion } from './rows.ts'
 import {
   APPEND,
   CREATE_RUN,
+  DELETE_FINISHED,
   FINISH_RUN,
   GET_QUESTION,
   RECORD_EFFECT,
@@ -220,8 +221,11 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       }
     },
 
-    async getRun(runId) {
-      const { rows } = await query<RunRow>('get-run', `SELECT ${RUN_COLUMNS} FROM runs WHERE id = $1`, [runId])
+    async getRun(runId, userId) {
+      const { rows } =
+        userId === undefined
+          ? await query<RunRow>('get-run', `SELECT ${RUN_COLUMNS} FROM runs WHERE id = $1`, [runId])
+          : await query<RunRow>('get-owned-run', `SELECT ${RUN_COLUMNS} FROM runs WHERE id = $1 AND user_id = $2`, [runId, userId])
       return rows[0] ? toRecord(rows[0]) : null
     },
 
@@ -281,24 +285,25 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       return message.at(row.last_seq)
     },
 
-    async readPage(runId, afterSeq, limit) {
+    async readPage(runId, afterSeq, limit, maxBytes, userId) {
+      // Another user's run matches no row, so its messages are not even read: as a missing run.
       const { rows } = await query<RunRow & { page: Message[] | null }>(
         'read-page',
-        `SELECT ${RUN_COLUMNS}, (SELECT json_agg(m.body::json ORDER BY m.seq) FROM
-           (SELECT body, seq FROM messages WHERE run_id = $1 AND seq > $2 ORDER BY seq LIMIT $3) m) AS page
-         FROM runs WHERE id = $1`,
-        [runId, afterSeq, limit],
+        `SELECT ${RUN_COLUMNS}, (SELECT json_agg(m.body::json ORDER BY m.seq) FROM (${MESSAGES_WITHIN_BYTES}) m) AS page
+         FROM runs WHERE id = $1 AND ($5::text IS NULL OR user_id = $5::text)`,
+        [runId, afterSeq, limit, byteBound(maxBytes), userId ?? null],
       )
       const row = rows[0]
       return row ? { run: toRecord(row), messages: row.page ?? [] } : null
     },
 
-    async listMessages(runId, afterSeq, limit) {
-      const { rows } = await query<{ body: string }>(
-        'messages-after',
-        'SELECT body FROM messages WHERE run_id = $1 AND seq > $2 ORDER BY seq LIMIT $3',
-        [runId, afterSeq, limit],
-      )
+    async listMessages(runId, afterSeq, limit, maxBytes) {
+      const { rows } = await query<{ body: string }>('messages-after', `SELECT body FROM (${MESSAGES_WITHIN_BYTES}) m ORDER BY seq`, [
+        runId,
+        afterSeq,
+        limit,
+        byteBound(maxBytes),
+      ])
       return rows.map((row) => JSON.parse(row.body))
     },
 
@@ -341,7 +346,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
 
     getQuestion,
 
-    async answerQuestion(runId, questionId, answer, replyFrom, replyTo): Promise<AnswerOutcome> {
+    async answerQuestion(runId, questionId, answer, replyFrom, replyTo, shown = answer): Promise<AnswerOutcome> {
       let recipient = replyTo
       if (recipient === undefined) {
         const question = await getQuestion(runId, questionId)
@@ -350,7 +355,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       }
       const draft: MessageDraft = {
         type: 'reply',
-        content: { question_id: questionId, answer },
+        content: { question_id: questionId, answer: shown },
         sender: replyFrom,
         recipient,
         auto_reply: false,
@@ -477,6 +482,20 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       return notifications.signals.onFinished(listener)
     },
 
+    async deleteFinishedBefore(cutoff, limit) {
+      const { rows } = await query<{ n: string }>('delete-finished', DELETE_FINISHED, [cutoff, limit])
+      return Number(rows[0]?.n ?? 0)
+    },
+
+    async unfinishedBefore(cutoff, limit) {
+      const { rows } = await query<{ id: string }>(
+        'unfinished-before',
+        `SELECT id FROM runs WHERE status NOT IN ('completed', 'failed', 'cancelled') AND created_at < $1 ORDER BY created_at, id LIMIT $2`,
+        [cutoff, limit],
+      )
+      return rows.map((row) => row.id)
+    },
+
     async close() {
       await notifications.close()
       await pool.end()
@@ -503,4 +522,20 @@ async function conflictAware<T>(runId: string, effect: EffectRecord | null | und
     if (isJournalConflict(error)) throw new JournalConflictError(runId, effect?.position ?? -1)
     throw error
   }
+}
+
+/**
+ * The messages of run $1 after seq $2, at most $3 of them and $4 bytes of their text together (no
+ * bound when null), but always the first: a running sum of sizes in the query, so no row past
+ * the budget is sent. `octet_length` of a TOASTed body reads its stored size, not the body.
+ */
+const MESSAGES_WITHIN_BYTES = `SELECT body, seq FROM (
+    SELECT body, seq, row_number() OVER w AS n, sum(octet_length(body)) OVER w AS total
+    FROM messages WHERE run_id = $1 AND seq > $2
+    WINDOW w AS (ORDER BY seq ROWS UNBOUNDED PRECEDING)
+    ORDER BY seq LIMIT $3
+  ) sized WHERE n = 1 OR $4::bigint IS NULL OR total <= $4::bigint`
+
+function byteBound(maxBytes: number | undefined): number | null {
+  return maxBytes === undefined || !Number.isFinite(maxBytes) ? null : maxBytes
 }

@@ -81,6 +81,25 @@ WITH r AS (
 )
 SELECT ready_at IS NOT NULL AS ready, (SELECT count(*) FROM n) AS notified FROM r`
 
+/**
+ * Retention: up to $2 runs finished before $1, oldest first, deleted with their journal, questions
+ * and messages in one statement (the foreign keys are checked at its end, when all are gone). A
+ * run another process is deleting right now is skipped, not waited for.
+ */
+export const DELETE_FINISHED = `
+WITH due AS (
+  SELECT id FROM runs WHERE finished_at IS NOT NULL AND finished_at < $1 ORDER BY finished_at LIMIT $2 FOR UPDATE SKIP LOCKED
+), j AS (
+  DELETE FROM journal WHERE run_id IN (SELECT id FROM due)
+), q AS (
+  DELETE FROM questions WHERE run_id IN (SELECT id FROM due)
+), m AS (
+  DELETE FROM messages WHERE run_id IN (SELECT id FROM due)
+), r AS (
+  DELETE FROM runs WHERE id IN (SELECT id FROM due) RETURNING id
+)
+SELECT count(*) AS n FROM r`
+
 export const CREATE_RUN = 'SELECT parley_create_run($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) AS outcome'
 export const SETTLE_QUESTION = 'SELECT parley_settle_question($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) AS outcome'
 export const FINISH_RUN = 'SELECT parley_finish_run($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) AS outcome'

@@ -82,4 +82,11 @@ export const MIGRATIONS: readonly string[] = [
   UPDATE runs SET ready_at = 0 WHERE status NOT IN ('completed', 'failed', 'cancelled');
   CREATE INDEX runs_ready ON runs (ready_at) WHERE ready_at IS NOT NULL;
   `,
+  // Retention: the sweep finds finished runs by when they finished and unfinished ones by age, and
+  // deletes a run's questions by run (the WHEREs must stay word for word sqlite-store's).
+  `
+  CREATE INDEX runs_finished ON runs (finished_at) WHERE finished_at IS NOT NULL;
+  CREATE INDEX runs_active_by_age ON runs (created_at) WHERE status NOT IN ('completed', 'failed', 'cancelled');
+  CREATE INDEX questions_by_run ON questions (run_id);
+  `,
 ]

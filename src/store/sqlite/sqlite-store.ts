@@ -1,8 +1,8 @@
-import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import type { Message } from '../../schemas/messages.ts'
 import { FINISHED_STATUSES } from '../../schemas/runs.ts'
+import { takeWithinBytes } from '../page-bytes.ts'
 import type { JournalRow, RunRow } from '../run-row.ts'
 import { parse, RUN_COLUMNS, toJournalEntry, toRecord, toRunRow } from '../run-row.ts'
 import type { QuestionRecord } from '../store.ts'
@@ -11,6 +11,7 @@ import { createSyncStore } from '../sync-store.ts'
 import type { FileLock } from './file-lock.ts'
 import { lockSqliteFile, recordHolder } from './file-lock.ts'
 import { MIGRATIONS } from './migrations.ts'
+import { makeOwnerOnlyDir, makeOwnerOnlyFile } from './owner-only.ts'
 
 interface QuestionRow {
   id: string
@@ -31,8 +32,11 @@ const FINISHED_SQL = FINISHED_STATUSES.map((s) => `'${s}'`).join(', ')
 export function createSqliteStore(path: string) {
   let lock: FileLock | undefined
   if (path !== ':memory:') {
-    mkdirSync(dirname(path), { recursive: true })
+    // Owner-only (0700/0600) when Parley creates them; SQLite gives -wal and -shm the file's mode.
+    makeOwnerOnlyDir(dirname(path))
+    makeOwnerOnlyFile(`${path}.lock`)
     lock = lockSqliteFile(path)
+    makeOwnerOnlyFile(path)
   }
   let db: Database.Database
   try {
@@ -63,6 +67,7 @@ export function createSqliteStore(path: string) {
        usage = @usage, updated_at = @updated_at, finished_at = @finished_at WHERE id = @id`,
     ),
     loadRun: db.prepare<[string], RunRow>(`SELECT ${columns} FROM runs WHERE id = ?`),
+    loadOwnedRun: db.prepare<[string, string], RunRow>(`SELECT ${columns} FROM runs WHERE id = ? AND user_id = ?`),
     byKey: db.prepare<[string, string], RunRow>(`SELECT ${columns} FROM runs WHERE user_id = ? AND idempotency_key = ?`),
     countActive: db.prepare<[string], { n: number }>(
       `SELECT count(*) AS n FROM runs WHERE user_id = ? AND status NOT IN (${FINISHED_SQL})`,
@@ -96,6 +101,17 @@ export function createSqliteStore(path: string) {
        WHERE j.run_id = ? ORDER BY j.position`,
     ),
     deleteJournal: db.prepare<[string]>('DELETE FROM journal WHERE run_id = ?'),
+    finishedBefore: db.prepare<[string, number], { id: string }>(
+      'SELECT id FROM runs WHERE finished_at IS NOT NULL AND finished_at < ? ORDER BY finished_at LIMIT ?',
+    ),
+    // The ids as one JSON array: one statement per table, whatever the batch.
+    deleteRuns: ['journal', 'questions', 'messages'].map((table) =>
+      db.prepare<[string]>(`DELETE FROM ${table} WHERE run_id IN (SELECT value FROM json_each(?))`),
+    ),
+    deleteRunRows: db.prepare<[string]>('DELETE FROM runs WHERE id IN (SELECT value FROM json_each(?))'),
+    unfinishedBefore: db.prepare<[string, number], { id: string }>(
+      `SELECT id FROM runs WHERE status NOT IN (${FINISHED_SQL}) AND created_at < ? ORDER BY created_at, id LIMIT ?`,
+    ),
   }
 
   return createSyncStore({
@@ -105,6 +121,10 @@ export function createSqliteStore(path: string) {
     saveRun: (run) => void statements.saveRun.run(toRunRow(run)),
     loadRun(runId) {
       const row = statements.loadRun.get(runId)
+      return row ? toRecord(row) : null
+    },
+    loadOwnedRun(runId, userId) {
+      const row = statements.loadOwnedRun.get(runId, userId)
       return row ? toRecord(row) : null
     },
     findRunByIdempotencyKey(userId, key) {
@@ -129,8 +149,11 @@ export function createSqliteStore(path: string) {
     },
     countActiveRuns: (userId) => statements.countActive.get(userId)?.n ?? 0,
     insertMessage: (m: Message) => void statements.insertMessage.run(m.run_id, m.seq, m.id, m.type, JSON.stringify(m)),
-    messagesAfter: (runId, afterSeq, limit) =>
-      statements.messagesAfter.all(runId, afterSeq, limit).map((row) => JSON.parse(row.body) as Message),
+    // Streamed, so that reading stops at the first row past the byte budget.
+    messagesAfter: (runId, afterSeq, limit, maxBytes) =>
+      takeWithinBytes(statements.messagesAfter.iterate(runId, afterSeq, limit), (row) => Buffer.byteLength(row.body), maxBytes).map(
+        (row) => JSON.parse(row.body) as Message,
+      ),
     loadQuestion(questionId) {
       const row = statements.loadQuestion.get(questionId)
       if (!row) return null
@@ -169,6 +192,15 @@ export function createSqliteStore(path: string) {
     loadLease: (runId) => statements.loadLease.get(runId) ?? null,
     saveLease: (runId, lease) => void statements.saveLease.run(lease.owner, lease.token, lease.ready_at, runId),
     readyRunIds: (nowMs, limit) => statements.readyRunIds.all(nowMs, limit).map((row) => row.id),
+    deleteFinishedRuns(cutoff, limit) {
+      const ids = statements.finishedBefore.all(cutoff, limit).map((row) => row.id)
+      if (ids.length === 0) return 0
+      const list = JSON.stringify(ids)
+      for (const statement of statements.deleteRuns) statement.run(list)
+      statements.deleteRunRows.run(list)
+      return ids.length
+    },
+    unfinishedRunIdsBefore: (cutoff, limit) => statements.unfinishedBefore.all(cutoff, limit).map((row) => row.id),
     close() {
       db.close()
       lock?.release()

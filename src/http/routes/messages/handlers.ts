@@ -17,6 +17,7 @@ export const listMessages: RouteHandler<typeof listMessagesRoute, AppEnv> = asyn
       runId,
       after: query.after,
       limit: query.limit,
+      maxBytes: runs.maxPageBytes,
       waitMs: query.wait * 1000,
       // Read only if the poll waits: on @hono/node-server the signal comes with a full fetch Request
       // built on demand, which a poll answered at once does not need.
@@ -25,6 +26,7 @@ export const listMessages: RouteHandler<typeof listMessagesRoute, AppEnv> = asyn
       },
       stopping: runs.stopping,
       gauge: runs.polls,
+      hold: (waitMs) => runs.heldPolls.hold(userId, waitMs),
     },
     firstPage,
   )

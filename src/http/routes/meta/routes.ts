@@ -6,8 +6,16 @@ export const HealthSchema = z
     status: z.literal('ok'),
     store: z.string().describe('The storage backend: memory, sqlite, …'),
     workflows: z.int().min(0),
-    executing_runs: z.int().min(0).describe('Runs executing in this process now'),
-    held_polls: z.int().min(0).describe('Long-polls this process is holding open now'),
+    executing_runs: z
+      .int()
+      .min(0)
+      .optional()
+      .describe('Runs executing in this process now. Present only when auth is off: with keys, /healthz says nothing of the load'),
+    held_polls: z
+      .int()
+      .min(0)
+      .optional()
+      .describe('Long-polls this process is holding open now. Present only when auth is off, as `executing_runs`'),
   })
   .openapi('Health')
 
@@ -17,7 +25,8 @@ export const healthRoute = createRoute({
   operationId: 'getHealth',
   tags: ['meta'],
   summary: 'Liveness and a few facts about this process',
-  description: 'Public: answers without an API key, for load balancers and orchestrators.',
+  description:
+    'Public: answers without an API key, for load balancers and orchestrators. With auth on it says only `status`, `store` and `workflows`; the load figures are for a server without keys.',
   security: [],
   responses: {
     200: {

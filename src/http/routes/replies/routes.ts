@@ -17,7 +17,8 @@ export const replyToQuestionRoute = createRoute({
     'The answer is validated against the question: text input takes a string, single choice one of `choices`, ' +
     'multi-select a list drawn from `choices`. Sending the identical reply again returns the recorded reply (200) ' +
     'without recording a second one; any other reply to a question that is not pending is 409 ' +
-    '(`question_not_pending`), and a reply after the question’s `expires_at` is 409 `question_expired`.',
+    '(`question_not_pending`), and a reply after the question’s `expires_at` is 409 `question_expired`. ' +
+    'An answer larger than a message may be (256 KiB of JSON by default) is 422 `answer_invalid` naming `body.answer`.',
   middleware: [requireJsonBody] as const,
   request: {
     params: RunIdParamSchema,

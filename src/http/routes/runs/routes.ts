@@ -27,7 +27,11 @@ export function createRunRoute(example: { workflow: string; params: Record<strin
     summary: 'Start a run of a workflow',
     description:
       'Validates `params` against the workflow’s params schema and starts the run. With an `Idempotency-Key`, ' +
-      'repeating the same request returns the run the first one created (200) instead of starting another.',
+      'repeating the same request returns the run the first one created (200) instead of starting another; the same ' +
+      'request means the same workflow and params, whatever the order of their keys. Params nested deeper than 64 ' +
+      'levels, or larger than a message may be (256 KiB of JSON by default), are 422 naming the field. ' +
+      'Each user may start only so many runs a minute (60 by default, in bursts of as many): past that, 429 `rate_limited` ' +
+      'with `Retry-After` when the next one may start (an Idempotency-Key replay is still answered).',
     middleware: [requireJsonBody] as const,
     request: {
       headers: IdempotencyHeaderSchema,
