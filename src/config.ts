@@ -4,6 +4,11 @@ import { apiKeyProblem } from './http/middleware/api-key-digests.ts'
 /**
  * The one place that reads the environment. Everything else receives these values.
  */
+/** A setting that cannot be used as given: the CLI prints its message as one line and exits 1. */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
 export const STORE_KINDS = ['sqlite', 'memory', 'postgres'] as const
 export type StoreKind = (typeof STORE_KINDS)[number]
 
@@ -154,10 +159,11 @@ function publicUrl(raw: string | undefined): string | undefined {
   try {
     url = new URL(raw.trim())
   } catch {
-    throw new Error(`PARLEY_PUBLIC_URL must be a URL like https://agents.example.com, not "${raw}"`)
+    throw new ConfigError(`PARLEY_PUBLIC_URL must be a URL like https://agents.example.com, not "${raw}"`)
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`PARLEY_PUBLIC_URL must be http or https, not ${url.protocol}`)
-  if (url.search !== '' || url.hash !== '') throw new Error('PARLEY_PUBLIC_URL must not have a query or fragment')
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new ConfigError(`PARLEY_PUBLIC_URL must be http or https, not ${url.protocol}`)
+  if (url.search !== '' || url.hash !== '') throw new ConfigError('PARLEY_PUBLIC_URL must not have a query or fragment')
   return `${url.origin}${url.pathname}`.replace(/\/+$/, '')
 }
 
@@ -169,7 +175,7 @@ export function parseApiKeys(raw: string | undefined): Map<string, string> {
     const key = entry.slice(0, Math.max(at, 0)).trim()
     const userId = entry.slice(at + 1).trim()
     if (at < 0 || key === '' || userId === '') {
-      throw new Error(`PARLEY_API_KEYS entry ${index + 1} is not key:user_id (entries look like key1:alice,key2:bob)`)
+      throw new ConfigError(`PARLEY_API_KEYS entry ${index + 1} is not key:user_id (entries look like key1:alice,key2:bob)`)
     }
     addKey(keys, key, userId, `PARLEY_API_KEYS entry ${index + 1}`)
   }
@@ -190,37 +196,37 @@ export function readApiKeysFile(path: string): Map<string, string> {
   try {
     text = readFileSync(path, 'utf8')
   } catch (error) {
-    throw new Error(`PARLEY_API_KEYS_FILE: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`)
+    throw new ConfigError(`PARLEY_API_KEYS_FILE: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`)
   }
   let parsed: unknown
   try {
     parsed = JSON.parse(text)
   } catch {
     // JSON.parse's message quotes the text, which would put a key in the log.
-    throw new Error(`PARLEY_API_KEYS_FILE: ${path} is not valid JSON`)
+    throw new ConfigError(`PARLEY_API_KEYS_FILE: ${path} is not valid JSON`)
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new Error(`PARLEY_API_KEYS_FILE: ${path} must hold a JSON object mapping each API key to a user id`)
+    throw new ConfigError(`PARLEY_API_KEYS_FILE: ${path} must hold a JSON object mapping each API key to a user id`)
   }
   const keys = new Map<string, string>()
   for (const [index, [key, userId]] of Object.entries(parsed).entries()) {
     if (key.trim() === '' || typeof userId !== 'string' || userId.trim() === '') {
-      throw new Error(`PARLEY_API_KEYS_FILE: entry ${index + 1} of ${path} must map a non-empty key to a non-empty user id string`)
+      throw new ConfigError(`PARLEY_API_KEYS_FILE: entry ${index + 1} of ${path} must map a non-empty key to a non-empty user id string`)
     }
     const problem = apiKeyProblem(key.trim())
-    if (problem) throw new Error(`PARLEY_API_KEYS_FILE: entry ${index + 1} of ${path}: ${problem}`)
+    if (problem) throw new ConfigError(`PARLEY_API_KEYS_FILE: entry ${index + 1} of ${path}: ${problem}`)
     keys.set(key.trim(), userId.trim())
   }
-  if (keys.size === 0) throw new Error(`PARLEY_API_KEYS_FILE: ${path} holds no keys (auth would be off)`)
+  if (keys.size === 0) throw new ConfigError(`PARLEY_API_KEYS_FILE: ${path} holds no keys (auth would be off)`)
   return keys
 }
 
 function addKey(keys: Map<string, string>, key: string, userId: string, where: string): void {
   const problem = apiKeyProblem(key)
-  if (problem) throw new Error(`${where}: ${problem}`)
+  if (problem) throw new ConfigError(`${where}: ${problem}`)
   const existing = keys.get(key)
   if (existing !== undefined && existing !== userId) {
-    throw new Error(`${where}: this key is already given to user "${existing}"; one key maps to one user`)
+    throw new ConfigError(`${where}: this key is already given to user "${existing}"; one key maps to one user`)
   }
   keys.set(key, userId)
 }
@@ -228,7 +234,7 @@ function addKey(keys: Map<string, string>, key: string, userId: string, where: s
 /** `sqlite`, `memory` or `postgres`; anything else is refused, naming where it came from. */
 export function parseStoreKind(raw: string, where: string): StoreKind {
   const kind = STORE_KINDS.find((candidate) => candidate === raw)
-  if (!kind) throw new Error(`${where} must be one of ${STORE_KINDS.join(', ')}, not "${raw}"`)
+  if (!kind) throw new ConfigError(`${where} must be one of ${STORE_KINDS.join(', ')}, not "${raw}"`)
   return kind
 }
 
@@ -252,7 +258,7 @@ export function duration(raw: string | undefined, fallback: number | null, name:
   const text = raw.trim().toLowerCase()
   if (text === 'off') return null
   const match = /^(\d+)([smhd]?)$/.exec(text)
-  if (!match) throw new Error(`${name} must be a duration like 30d, 12h, 90m, 45s or seconds (0 or off: no limit), not "${raw}"`)
+  if (!match) throw new ConfigError(`${name} must be a duration like 30d, 12h, 90m, 45s or seconds (0 or off: no limit), not "${raw}"`)
   const ms = Number(match[1]) * (DURATION_UNITS_MS[match[2] || 's'] ?? 1000)
   return ms === 0 ? null : ms
 }
@@ -262,12 +268,12 @@ function yesOrNo(raw: string | undefined, name: string): boolean {
   const value = (raw ?? '').trim().toLowerCase()
   if (value === '1' || value === 'true') return true
   if (value === '' || value === '0' || value === 'false') return false
-  throw new Error(`${name} must be 1 or 0 (true or false), not "${raw}"`)
+  throw new ConfigError(`${name} must be 1 or 0 (true or false), not "${raw}"`)
 }
 
 function integer(raw: string | undefined, fallback: number, name: string): number {
   if (raw === undefined || raw === '') return fallback
   const value = Number(raw)
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number, not "${raw}"`)
+  if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${name} must be a whole number, not "${raw}"`)
   return value
 }

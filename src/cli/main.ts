@@ -1,3 +1,4 @@
+import { ConfigError } from '../config.ts'
 import { CliError } from './cli-error.ts'
 
 const USAGE = `Usage:
@@ -29,7 +30,7 @@ try {
   await main(process.argv.slice(2))
 } catch (error) {
   // What the user got wrong is one line; anything else keeps its stack for the bug report.
-  if (!(error instanceof CliError)) throw error
+  if (!(error instanceof CliError || error instanceof ConfigError)) throw error
   console.error(`parley: ${error.message}`)
-  process.exitCode = error.exitCode
+  process.exitCode = error instanceof CliError ? error.exitCode : 1
 }

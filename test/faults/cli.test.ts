@@ -157,6 +157,12 @@ describe('parley serve <module.ts>', () => {
       expect(bad.code).not.toBe(0)
       expect(badKeys.output()).toContain('PARLEY_API_KEYS entry 1 is not key:user_id')
       expect(badKeys.output()).not.toContain('parley: serving on')
+      // One line that says what is wrong, not a stack trace.
+      expect(badKeys.output()).not.toMatch(/^\s+at /m)
+
+      const shortKey = runCli(['serve', MODULE, '--store', 'memory', '--port', '0'], cleanEnv({ PARLEY_API_KEYS: 'short:alice' }))
+      expect((await exitWithin(shortKey, START_TIMEOUT_MS)).code).toBe(1)
+      expect(shortKey.output().trim()).toBe('parley: PARLEY_API_KEYS entry 1: the key is shorter than 16 characters')
 
       const missing = runCli(['serve', join(dir, 'no-such-module.ts'), '--store', 'memory', '--port', '0'], cleanEnv())
       const gone = await exitWithin(missing, START_TIMEOUT_MS)
