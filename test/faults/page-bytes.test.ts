@@ -1,12 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import type { ParleyApp } from '../../src/http/app.ts'
 import { createApp } from '../../src/http/app.ts'
 import { defineWorkflow } from '../../src/runtime/define-workflow.ts'
 import type { MessageDraft } from '../../src/schemas/messages.ts'
 import { drain, send } from '../support/app-requests.ts'
-import type { OpenedStore, TestStore } from '../support/store-backends.ts'
-import { STORE_BACKENDS } from '../support/store-backends.ts'
+import { STORE_BACKENDS, useOpenedStore } from '../support/store-backends.ts'
 
 /** Pages of a run's log are bounded by bytes as well as by count, and always hold one message. */
 
@@ -31,17 +30,8 @@ const bulky = defineWorkflow({
   },
 })
 
-describe.each(STORE_BACKENDS)('a page of the $name store', ({ open }) => {
-  let opened: OpenedStore
-  let store: TestStore
-  beforeEach(() => {
-    opened = open()
-    store = opened.store
-  })
-  afterEach(async () => {
-    await store.close()
-    await opened.dispose()
-  })
+describe.each(STORE_BACKENDS)('a page of the $name store', (backend) => {
+  const store = useOpenedStore(backend)
 
   it('stops at the byte budget, always holds the first message, and is bounded by count alone without one', async () => {
     const created = await store.createRun({

@@ -1,7 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { MessageDraft } from '../../src/schemas/messages.ts'
-import type { OpenedStore, TestStore } from '../support/store-backends.ts'
-import { STORE_BACKENDS } from '../support/store-backends.ts'
+import { STORE_BACKENDS, useOpenedStore } from '../support/store-backends.ts'
 
 /** Every backend records the reply the runtime shows (a password masked) and keeps the answer itself with the question. */
 
@@ -13,17 +12,8 @@ const password: MessageDraft = {
   auto_reply: false,
 }
 
-describe.each(STORE_BACKENDS)('the $name store, answering with a shown answer', ({ open }) => {
-  let opened: OpenedStore
-  let store: TestStore
-  beforeEach(() => {
-    opened = open()
-    store = opened.store
-  })
-  afterEach(async () => {
-    await store.close()
-    await opened.dispose()
-  })
+describe.each(STORE_BACKENDS)('the $name store, answering with a shown answer', (backend) => {
+  const store = useOpenedStore(backend)
 
   it('puts the shown answer in the reply and the answer in the question record; the same answer again is a duplicate', async () => {
     const created = await store.createRun({

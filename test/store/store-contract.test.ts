@@ -1,9 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { MessageDraft } from '../../src/schemas/messages.ts'
 import type { EffectRecord, NewRun } from '../../src/store/store.ts'
 import { JournalConflictError, LeaseLostError, RunFinishedError } from '../../src/store/store.ts'
-import type { OpenedStore, TestStore } from '../support/store-backends.ts'
-import { STORE_BACKENDS } from '../support/store-backends.ts'
+import { STORE_BACKENDS, useOpenedStore } from '../support/store-backends.ts'
 
 /** The promises of the `Store` interface, kept by every backend alike. */
 
@@ -49,17 +48,8 @@ const completed = (result: string): MessageDraft => ({
   auto_reply: false,
 })
 
-describe.each(STORE_BACKENDS)('the $name store', ({ open }) => {
-  let opened: OpenedStore
-  let store: TestStore
-  beforeEach(() => {
-    opened = open()
-    store = opened.store
-  })
-  afterEach(async () => {
-    await store.close()
-    await opened.dispose()
-  })
+describe.each(STORE_BACKENDS)('the $name store', (backend) => {
+  const store = useOpenedStore(backend)
 
   async function created(overrides: Partial<NewRun> = {}) {
     const outcome = await store.createRun(newRun(overrides))

@@ -51,6 +51,30 @@ export const STORE_BACKENDS: { name: string; open: () => OpenedStore }[] = [
 ]
 
 /**
+ * Registers hooks that open a fresh store of `backend` before each test and close and dispose of
+ * it after; returns the store, late-bound (read it inside tests).
+ *
+ * @example
+ * describe.each(STORE_BACKENDS)('the $name store', (backend) => {
+ *   const store = useOpenedStore(backend)
+ *   it('…', async () => { await store.createRun(…) })
+ * })
+ */
+export function useOpenedStore(backend: { open: () => OpenedStore }): TestStore {
+  let opened: OpenedStore | undefined
+  const store = new LateBound<TestStore>('the store')
+  beforeEach(() => {
+    opened = backend.open()
+    store.current = opened.store
+  })
+  afterEach(async () => {
+    await opened?.store.close()
+    await opened?.dispose()
+  })
+  return store.value
+}
+
+/**
  * Registers hooks that give each test a fresh store of `backend` and a real server on loopback
  * serving `workflows` from it, then close the server and dispose of the store.
  *
