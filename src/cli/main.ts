@@ -7,7 +7,7 @@ const USAGE = `Usage:
   parley migrate                     brings the PostgreSQL schema up to date (DATABASE_URL)
   parley ui --api http://localhost:8008 [--port 8888]   the web UI alone, on its own origin
 
-Without a module, serves the example workflows. Environment: see the README (Configuration).`
+Without a module, serves the example workflows. parley <command> --help for a command's options.\nEnvironment: see the README (Configuration).`
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv
@@ -17,12 +17,17 @@ async function main(argv: string[]): Promise<void> {
     case 'worker':
       return (await import('./worker-command.ts')).workerCommand(rest)
     case 'migrate':
-      return (await import('./migrate-command.ts')).migrateCommand()
+      return (await import('./migrate-command.ts')).migrateCommand(rest)
     case 'ui':
       return (await import('./ui-command.ts')).uiCommand(rest)
-    default:
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
       console.log(USAGE)
-      process.exitCode = command === undefined || command === 'help' || command === '--help' ? 0 : 2
+      return
+    default:
+      throw new CliError(`unknown command "${command}"\n${USAGE}`, 2)
   }
 }
 

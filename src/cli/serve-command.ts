@@ -1,13 +1,22 @@
-import { parseArgs } from 'node:util'
 import { loadConfig } from '../config.ts'
 import { createApp } from '../http/app.ts'
 import { mountWebUI } from '../http/web-ui.ts'
 import { serve } from '../server.ts'
+import { parseCommandLine, portOption } from './arguments.ts'
 import { CliError } from './cli-error.ts'
 import { checkExposure, isLoopback, isWildcard } from './exposure.ts'
 import { loadWorkflows } from './load-workflows.ts'
 import { openStore, storeKindOf } from './open-store.ts'
 import { reportOnSignal, stopOnSignals } from './stop-signals.ts'
+
+const SERVE_USAGE = `Usage: parley serve [workflows.ts] [options]
+  --port N          port to listen on (PORT, default 8008; 0: any free port)
+  --host ADDRESS    address to listen on (PARLEY_HOST, default 127.0.0.1)
+  --store KIND      sqlite, memory or postgres (PARLEY_STORE, default sqlite)
+  --db PATH         the SQLite file (PARLEY_SQLITE_PATH, default .parley/parley.db)
+  --no-worker       API only: workers (parley worker) execute the runs (PostgreSQL)
+  --allow-no-auth   serve without API keys on an address other machines reach
+Without a module, serves the example workflows. Environment: README, Configuration.`
 
 /**
  * `parley serve [module] [--no-worker]`: the HTTP API, the docs and the web UI, and — unless
@@ -15,18 +24,17 @@ import { reportOnSignal, stopOnSignals } from './stop-signals.ts'
  */
 export async function serveCommand(args: string[]): Promise<void> {
   const config = loadConfig()
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      store: { type: 'string' },
-      db: { type: 'string' },
-      'no-worker': { type: 'boolean', default: false },
-      'allow-no-auth': { type: 'boolean', default: false },
-    },
+  const parsed = parseCommandLine(args, SERVE_USAGE, {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    store: { type: 'string' },
+    db: { type: 'string' },
+    'no-worker': { type: 'boolean', default: false },
+    'allow-no-auth': { type: 'boolean', default: false },
   })
+  if (!parsed) return
+  const { values, positionals } = parsed
+  const port = portOption(values.port, config.port)
   const hostname = values.host ?? config.host
   // Before anything is opened: an exposed server without keys does not start at all.
   const exposureWarning = checkExposure({
@@ -63,10 +71,18 @@ export async function serveCommand(args: string[]): Promise<void> {
     worker: apiOnly ? false : config.worker,
   })
   const server = await serve(app, {
-    port: values.port ? Number(values.port) : config.port,
+    port,
     hostname,
     headersTimeoutMs: config.headersTimeoutMs,
     requestTimeoutMs: config.requestTimeoutMs,
+  }).catch(async (error: NodeJS.ErrnoException) => {
+    // Nothing was served: let go of the store (and its lock) before saying why, in one line.
+    await app.close()
+    if (error.code === 'EADDRINUSE') {
+      throw new CliError(`port ${port} on ${hostname} is already in use: stop what listens there, or choose another with --port`)
+    }
+    if (error.code === 'EADDRNOTAVAIL') throw new CliError(`cannot listen on ${hostname}: no such address on this machine (--host)`)
+    throw error
   })
   const role = apiOnly ? ', API only: workers execute the runs' : ''
   console.log(`parley: serving on ${server.listeningOn} (store: ${store.kind}${role}, workflows: ${app.runs.workflowNames().join(', ')})`)

@@ -1,10 +1,14 @@
-import { parseArgs } from 'node:util'
 import { loadConfig } from '../config.ts'
 import { createWorker } from '../runtime/worker.ts'
+import { parseCommandLine } from './arguments.ts'
 import { CliError } from './cli-error.ts'
 import { loadWorkflows } from './load-workflows.ts'
 import { openPostgres, storeKindOf } from './open-store.ts'
 import { reportOnSignal, stopOnSignals } from './stop-signals.ts'
+
+const WORKER_USAGE = `Usage: parley worker [workflows.ts] [--store postgres]
+Executes the runs of API processes started with parley serve --no-worker, from the PostgreSQL
+database DATABASE_URL names. Environment: README, Configuration.`
 
 /**
  * `parley worker [module]`: executes runs that API processes (`parley serve --no-worker`) create
@@ -12,7 +16,9 @@ import { reportOnSignal, stopOnSignals } from './stop-signals.ts'
  */
 export async function workerCommand(args: string[]): Promise<void> {
   const config = loadConfig()
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { store: { type: 'string' } } })
+  const parsed = parseCommandLine(args, WORKER_USAGE, { store: { type: 'string' } })
+  if (!parsed) return
+  const { values, positionals } = parsed
   const kind = storeKindOf(values.store ?? 'postgres', config)
   if (kind !== 'postgres') throw new CliError(`parley worker needs a store other processes share (postgres), not ${kind}`)
   const workflows = await loadWorkflows(positionals[0])

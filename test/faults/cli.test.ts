@@ -172,3 +172,58 @@ describe('parley serve <module.ts>', () => {
     2 * START_TIMEOUT_MS + 10_000,
   )
 })
+
+describe('the command line itself', () => {
+  /** Runs `parley …args` to its end; its exit code and what it printed. */
+  async function parley(args: string[]) {
+    const cli = runCli(args, cleanEnv())
+    const { code } = await exitWithin(cli, START_TIMEOUT_MS)
+    return { code, output: cli.output() }
+  }
+
+  it(
+    'prints each command’s usage for --help, exit 0, and starts nothing',
+    async () => {
+      for (const command of ['serve', 'worker', 'migrate']) {
+        const help = await parley([command, '--help'])
+        expect(help.code, command).toBe(0)
+        expect(help.output, command).toContain(`Usage: parley ${command}`)
+        expect(help.output, command).not.toContain('parley: serving on')
+      }
+    },
+    3 * START_TIMEOUT_MS,
+  )
+
+  it(
+    'answers a bad flag, a bad --port and an unknown command in one line (and the usage), exit 2, no stack trace',
+    async () => {
+      const cases: [string[], string][] = [
+        [['serve', '--bogus'], "Unknown option '--bogus'"],
+        [['serve', '--port', 'abc', '--store', 'memory'], 'parley: --port must be a port number from 0 to 65535, not "abc"'],
+        [['serve', '--port', '70000', '--store', 'memory'], 'not "70000"'],
+        [['frobnicate'], 'parley: unknown command "frobnicate"'],
+      ]
+      for (const [args, message] of cases) {
+        const result = await parley(args)
+        expect(result.code, args.join(' ')).toBe(2)
+        expect(result.output, args.join(' ')).toContain(message)
+        expect(result.output, args.join(' ')).not.toMatch(/^\s+at /m)
+      }
+    },
+    4 * START_TIMEOUT_MS,
+  )
+
+  it(
+    'says in one line that the port is taken, exit 1, and lets go of the store',
+    async () => {
+      const first = await serveCli(MODULE)
+      const port = new URL(first.url).port
+      const second = await parley(['serve', MODULE, '--store', 'memory', '--port', port])
+      expect(second.code).toBe(1)
+      expect(second.output.trim()).toBe(
+        `parley: port ${port} on 127.0.0.1 is already in use: stop what listens there, or choose another with --port`,
+      )
+    },
+    3 * START_TIMEOUT_MS,
+  )
+})
