@@ -122,6 +122,28 @@ describe('parley serve <module.ts>', () => {
   )
 
   it(
+    'serves the contract of the module’s workflows: PARLEY_PUBLIC_URL as its server, a createRun example that starts one of them',
+    async () => {
+      const cli = await serveCli(MODULE, { PARLEY_PUBLIC_URL: 'https://agents.example.com/' })
+      const document = await (await fetch(`${cli.url}/openapi.json`)).json()
+      expect(document.servers).toEqual([{ url: 'https://agents.example.com', description: 'This server' }])
+      // Swagger UI at /docs may send "Try it out" there.
+      const docs = await fetch(`${cli.url}/docs`)
+      expect(docs.headers.get('content-security-policy')).toContain("connect-src 'self' https://agents.example.com")
+      // No example workflows here: the example body names one of the module's, and starts it.
+      const example = document.paths['/v1/runs'].post.requestBody.content['application/json'].example
+      expect(example.workflow).toMatch(/^(shout|ask|careless)$/)
+      const created = await fetch(`${cli.url}/v1/runs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(example),
+      })
+      expect(created.status).toBe(201)
+    },
+    START_TIMEOUT_MS + 20_000,
+  )
+
+  it(
     'loads a module that is not ESM, and turns auth on from PARLEY_API_KEYS_FILE',
     async () => {
       const keys = join(dir, 'keys.json')
