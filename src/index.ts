@@ -2,7 +2,7 @@
  * Parley: multi-agent LLM workflows behind a versioned, OpenAPI-first REST API.
  *
  * @example
- * import { createApp, defineWorkflow, serve } from 'parley'
+ * import { createApp, defineWorkflow, serve } from 'parley-server'
  * const app = createApp({ workflows: [greet] })
  * await serve(app, { port: 8008 })
  */

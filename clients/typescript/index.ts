@@ -1,9 +1,9 @@
 /**
- * The typed TypeScript client for Parley (`parley/client`): openapi-fetch over the generated
+ * The typed TypeScript client for Parley (`parley-server/client`): openapi-fetch over the generated
  * contract, plus helpers that follow a run's messages and answer its questions.
  *
  * @example
- * import { createClient } from 'parley/client'
+ * import { createClient } from 'parley-server/client'
  * const client = createClient({ baseUrl: 'http://localhost:8008', apiKey: process.env.PARLEY_KEY })
  * const { data: workflows } = await client.GET('/v1/workflows')
  */
