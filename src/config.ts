@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs'
-import { apiKeyProblem } from './http/middleware/api-key-digests.ts'
 
 /**
  * The one place that reads the environment. Everything else receives these values.
@@ -82,7 +81,7 @@ export interface WorkerConfig {
   memoryBudgetBytes: number | null
 }
 
-/** The LLM endpoint agents use by default (see src/agents/llm-config.ts). */
+/** The LLM endpoint agents and `ctx.llm` use by default (an `LlmSettings`, src/llm/llm-config.ts). */
 export interface LlmEnvConfig {
   apiKey: string | undefined
   baseURL: string | undefined
@@ -94,6 +93,14 @@ export interface LlmEnvConfig {
 }
 
 type Env = Record<string, string | undefined>
+
+/** The shortest API key Parley takes: anything shorter is guessable. */
+export const MIN_API_KEY_LENGTH = 16
+
+/** Why `key` cannot be an API key, or null when it can. It never quotes the key. */
+export function apiKeyProblem(key: string): string | null {
+  return key.length < MIN_API_KEY_LENGTH ? `the key is shorter than ${MIN_API_KEY_LENGTH} characters` : null
+}
 
 export function loadConfig(env: Env = process.env): ParleyConfig {
   const store = parseStoreKind(env.PARLEY_STORE ?? 'sqlite', 'PARLEY_STORE')

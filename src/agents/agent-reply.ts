@@ -1,8 +1,8 @@
+import type { ChatMessage, ToolCall } from '../llm/chat-model.ts'
+import { completeOnce } from '../runtime/journaled-completion.ts'
 import type { RunScope } from '../runtime/run-scope.ts'
 import type { Usage } from '../schemas/runs.ts'
 import type { Agent } from './agent.ts'
-import type { ChatMessage, ToolCall } from './chat-model.ts'
-import { completeOnce } from './journaled-completion.ts'
 import { argumentsObject, executeToolCall, toolSpec } from './tool.ts'
 
 /** More rounds of tool calls than this in one reply is a model going round in circles. */

@@ -1,6 +1,7 @@
-import type { ChatModel } from './chat-model.ts'
-import type { LlmOptions, ResolvedLlm } from './llm-config.ts'
-import { createChatModel, resolveLlm } from './llm-config.ts'
+import type { ChatModel } from '../llm/chat-model.ts'
+import type { LlmOptions, ResolvedLlm } from '../llm/llm-config.ts'
+import { createChatModel, OFFLINE_LLM_SETTINGS, resolveLlm } from '../llm/llm-config.ts'
+import { activeRun } from '../runtime/run-scope.ts'
 import type { Tool } from './tool.ts'
 import type { ChatResult, ChatTurn, RunChatOptions } from './two-agent-chat.ts'
 import { runTwoAgentChat } from './two-agent-chat.ts'
@@ -82,13 +83,14 @@ export class Agent {
   }
 
   /**
-   * The agent's model, resolved from its settings and the environment on first use (so
-   * importing a workflow module reads no environment), or null for an agent without one.
+   * The agent's model, resolved from its settings over the deployment's (the running workflow's
+   * `llm` settings, passed down from `createApp` / `createWorker`) on first use, or null for an
+   * agent without one. Outside a run, only its own settings count (the offline model without them).
    */
   model(): { model: ChatModel; llm: ResolvedLlm } | null {
     if (this.#llm === false) return null
     if (!this.#model) {
-      const llm = resolveLlm(this.#llm)
+      const llm = resolveLlm(this.#llm, activeRun()?.llm() ?? OFFLINE_LLM_SETTINGS)
       this.#model = { model: createChatModel(llm), llm }
     }
     return this.#model

@@ -1,8 +1,8 @@
+import type { ChatMessage } from '../llm/chat-model.ts'
+import { completeOnce } from '../runtime/journaled-completion.ts'
 import type { RunScope } from '../runtime/run-scope.ts'
 import type { Usage } from '../schemas/runs.ts'
 import type { Agent } from './agent.ts'
-import type { ChatMessage } from './chat-model.ts'
-import { completeOnce } from './journaled-completion.ts'
 import type { ChatTurn } from './two-agent-chat.ts'
 
 /** AutoGen's reflection prompt. */

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { ToolCall, ToolSpec } from './chat-model.ts'
+import type { ToolCall, ToolSpec } from '../llm/chat-model.ts'
 
 /** What a tool's `execute` receives besides its arguments. */
 export interface ToolContext {

@@ -1,10 +1,10 @@
+import type { ChatMessage } from '../llm/chat-model.ts'
+import { NO_USAGE } from '../llm/chat-model.ts'
 import { currentRun } from '../runtime/run-scope.ts'
 import type { Usage } from '../schemas/runs.ts'
 import { addUsage } from '../schemas/runs.ts'
 import type { Agent } from './agent.ts'
 import { generateModelReply } from './agent-reply.ts'
-import type { ChatMessage } from './chat-model.ts'
-import { NO_USAGE } from './chat-model.ts'
 import { DEFAULT_SUMMARY_PROMPT, summarizeChat } from './chat-summary.ts'
 import { consultHuman } from './human-input.ts'
 

@@ -68,6 +68,7 @@ export async function serveCommand(args: string[]): Promise<void> {
       maxRunAgeMs: config.retention.maxRunAgeMs,
     },
     mountUI: mountWebUI,
+    llm: config.openai,
     worker: apiOnly ? false : config.worker,
   })
   const server = await serve(app, {

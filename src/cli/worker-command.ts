@@ -24,7 +24,14 @@ export async function workerCommand(args: string[]): Promise<void> {
   const workflows = await loadWorkflows(positionals[0])
   const store = openPostgres(config)
   const { retentionMs, maxRunAgeMs } = config.retention
-  const worker = createWorker({ workflows, store, ...config.worker, runLimits: config.sizeLimits, retention: { retentionMs, maxRunAgeMs } })
+  const worker = createWorker({
+    workflows,
+    store,
+    ...config.worker,
+    llm: config.openai,
+    runLimits: config.sizeLimits,
+    retention: { retentionMs, maxRunAgeMs },
+  })
   const { resumed, failed } = await worker.start()
   // The worker's own timers do not hold the process (they are unref'd): this does, until a stop signal.
   const alive = setInterval(() => undefined, 60_000)

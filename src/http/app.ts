@@ -3,15 +3,14 @@ import type { MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
 import { methodNotAllowed } from 'hono/method-not-allowed'
+import type { LlmSettings } from '../llm/llm-config.ts'
+import type { RuntimeLimits } from '../runtime/create-runtime.ts'
+import { createRuntime } from '../runtime/create-runtime.ts'
 import type { Workflow } from '../runtime/define-workflow.ts'
 import { ParleyError } from '../runtime/errors.ts'
-import { createRegistry } from '../runtime/registry.ts'
-import { DEFAULT_RUN_LIMITS } from '../runtime/run-limits.ts'
-import { DEFAULT_MAX_PAGE_BYTES, DEFAULT_MAX_PARAMS_DEPTH, RunManager } from '../runtime/run-manager.ts'
+import type { RunManager } from '../runtime/run-manager.ts'
 import type { WorkerOptions } from '../runtime/worker.ts'
-import { Worker } from '../runtime/worker.ts'
 import { fieldErrors } from '../schemas/problem.ts'
-import { createMemoryStore } from '../store/memory/memory-store.ts'
 import type { Store } from '../store/store.ts'
 import type { AppEnv } from './app-env.ts'
 import { createHostCheck } from './middleware/allowed-hosts.ts'
@@ -39,29 +38,9 @@ export interface CreateAppOptions {
   store?: Store
   /** API keys or an `authenticate(request)` hook; off (one anonymous user) when omitted. */
   auth?: AuthOptions
-  limits?: {
-    /** Active runs one user may have at once (default 1000). */
-    maxActiveRunsPerUser?: number
-    /** Long-polls one user may hold waiting at once in this process (default 100; 0: no limit); past it, 429 `too_many_held_polls`. */
-    maxHeldPollsPerUser?: number
-    /** Runs one user may start per minute in this process (default 60; 0: no limit); past it, 429 `rate_limited`. */
-    runsPerMinute?: number
-    /** Finished runs older than this (ms) are deleted with their messages by the worker's sweep (default 30 days; null: kept). */
-    retentionMs?: number | null
-    /** An unfinished run older than this (ms) is failed, parked or not (default 30 days; null: no bound). */
-    maxRunAgeMs?: number | null
+  limits?: RuntimeLimits & {
     /** Largest request body in bytes (default 1 MiB). */
     maxBodyBytes?: number
-    /** Bytes of messages one `listMessages` page holds at most; at least one message always (default 4 MiB). */
-    maxPageBytes?: number
-    /** Bytes of one message: what a workflow emits, or a reply (default 256 KiB). */
-    maxMessageBytes?: number
-    /** Messages one run's workflow may emit before the run fails (default 10,000). */
-    maxMessagesPerRun?: number
-    /** LLM tokens one run may use before it fails (default 1,000,000). */
-    maxTokensPerRun?: number
-    /** How deeply a run's params may nest (default 64). */
-    maxParamsDepth?: number
   }
   /**
    * The address clients reach this server at, e.g. `https://agents.example.com`: the document's
@@ -83,6 +62,17 @@ export interface CreateAppOptions {
    * these settings; `false` for an API-only process, when workers elsewhere share the store.
    */
   worker?: false | Omit<WorkerOptions, 'store' | 'registry'>
+  /**
+   * The model endpoint the workflows' agents and `ctx.llm` use unless they name their own: settings
+   * (the CLI passes the ones src/config.ts read), or a function giving them when a run first calls a
+   * model. When omitted, the environment's (`OPENAI_API_KEY`, `OPENAI_BASE_URL`, `PARLEY_MODEL`,
+   * `PARLEY_LLM_MAX_RETRIES`, `PARLEY_LLM_TIMEOUT_MS`), read at that moment; no key and no base
+   * URL: the built-in offline model. `worker.llm`, when given, wins.
+   *
+   * @example
+   * createApp({ workflows, llm: { baseURL: 'http://localhost:11434/v1', model: 'llama3.2', maxRetries: 2, timeoutMs: 60_000 } })
+   */
+  llm?: LlmSettings | (() => LlmSettings)
 }
 
 export interface ParleyApp {
@@ -98,35 +88,16 @@ export interface ParleyApp {
   close(): Promise<void>
 }
 
-const DEFAULT_MAX_ACTIVE_RUNS = 1000
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 
 /** Builds the HTTP app: the v1 contract, `/openapi.json`, `/docs`, `/healthz` and the page at `/`. */
 export function createApp(options: CreateAppOptions): ParleyApp {
-  const store = options.store ?? createMemoryStore()
-  const registry = createRegistry(options.workflows)
-  const limits = options.limits ?? {}
-  const runLimits = {
-    maxMessageBytes: limits.maxMessageBytes ?? DEFAULT_RUN_LIMITS.maxMessageBytes,
-    maxMessagesPerRun: limits.maxMessagesPerRun ?? DEFAULT_RUN_LIMITS.maxMessagesPerRun,
-    maxTokensPerRun: limits.maxTokensPerRun ?? DEFAULT_RUN_LIMITS.maxTokensPerRun,
-  }
-  const retention = {
-    retentionMs: limits.retentionMs,
-    maxRunAgeMs: limits.maxRunAgeMs,
-    ...(options.worker ? options.worker.retention : {}),
-  }
-  const worker = options.worker === false ? null : new Worker({ runLimits, ...options.worker, retention, store, registry })
-  const runs = new RunManager({
-    registry,
-    store,
-    maxActiveRunsPerUser: options.limits?.maxActiveRunsPerUser ?? DEFAULT_MAX_ACTIVE_RUNS,
-    maxHeldPollsPerUser: limits.maxHeldPollsPerUser,
-    runsPerMinute: limits.runsPerMinute,
-    maxPageBytes: limits.maxPageBytes ?? DEFAULT_MAX_PAGE_BYTES,
-    maxMessageBytes: runLimits.maxMessageBytes,
-    maxParamsDepth: limits.maxParamsDepth ?? DEFAULT_MAX_PARAMS_DEPTH,
-    worker,
+  const { registry, store, runs } = createRuntime({
+    workflows: options.workflows,
+    store: options.store,
+    limits: options.limits,
+    worker: options.worker,
+    llm: options.llm,
   })
   const maxBodyBytes = options.limits?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
 

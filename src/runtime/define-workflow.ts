@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { WorkflowLlm } from '../agents/workflow-llm.ts'
+import type { WorkflowLlm } from './workflow-llm.ts'
 import { checkWorkflowName } from './workflow-name.ts'
 import type { WorkflowUI } from './workflow-ui.ts'
 

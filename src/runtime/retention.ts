@@ -1,5 +1,5 @@
 import type { Store } from '../store/store.ts'
-import { failureChange, failureDrafts } from './run-drafts.ts'
+import { transitionRun } from './run-status.ts'
 
 /** How long runs are kept and how long one may go on; null: no bound. */
 export interface RetentionOptions {
@@ -44,11 +44,8 @@ export async function sweepRuns(store: Store, options: RetentionOptions, now = D
     const short = `run exceeded its maximum age of ${describeDuration(maxAgeMs)}`
     const long = `A run may go on for at most ${describeDuration(maxAgeMs)} on this server (waiting for replies included); this one was failed.`
     for (const runId of await store.unfinishedBefore(new Date(now - maxAgeMs).toISOString(), EXPIRE_BATCH)) {
-      const finished = await store.finishRun(runId, {
-        drafts: failureDrafts(short, long),
-        change: failureChange(short, long),
-        questionStatus: 'expired',
-      })
+      // Unfinished when listed; one that finished since is left as it is (null).
+      const finished = await transitionRun({ store, run: { id: runId } }, { to: 'failed', short, long })
       if (finished) failed++
     }
   }

@@ -1,9 +1,9 @@
 import { inspect } from 'node:util'
-import { redactSecrets } from '../agents/redact.ts'
+import { redactSecrets } from '../llm/redact.ts'
 import type { MessageDraft } from '../schemas/messages.ts'
-import type { RunChange } from '../store/store.ts'
+import type { RunRecord } from '../store/store.ts'
 
-/** The messages and run changes the runtime itself writes when a run starts or ends. */
+/** The messages the runtime itself writes when a run starts or ends (its status changes in run-status.ts). */
 
 export function runtimeDraft<T extends MessageDraft['type']>(
   type: T,
@@ -25,15 +25,11 @@ export function cancelledDrafts(): MessageDraft[] {
 
 /** A failed run's `error` message; key-like values in what it says are masked (clients read it). */
 export function failureDrafts(short: string, long: string | null): MessageDraft[] {
-  return [runtimeDraft('error', redactedError(short, long)), runtimeDraft('workflow_completed', { result: null })]
+  return [runtimeDraft('error', failureError(short, long)), runtimeDraft('workflow_completed', { result: null })]
 }
 
 /** A failed run's `error`; key-like values in what it says are masked (clients read it). */
-export function failureChange(short: string, long: string | null): RunChange {
-  return { status: 'failed', error: redactedError(short, long), finished_at: new Date().toISOString() }
-}
-
-function redactedError(short: string, long: string | null): { short: string; long: string | null } {
+export function failureError(short: string, long: string | null): NonNullable<RunRecord['error']> {
   return { short: redactSecrets(short), long: long === null ? null : redactSecrets(long) }
 }
 

@@ -1,15 +1,17 @@
-import { createWorkflowLlm } from '../agents/workflow-llm.ts'
+import type { LlmSettings } from '../llm/llm-config.ts'
 import type { Lease, RunRecord, Store } from '../store/store.ts'
 import { JournalConflictError, LeaseLostError, RunFinishedError, StoreUnavailableError } from '../store/store.ts'
 import type { Workflow, WorkflowContext } from './define-workflow.ts'
 import { RunCancelledError } from './errors.ts'
 import { RunJournal } from './journal.ts'
-import { completedDrafts, describeCauses, describeThrown, failureChange, failureDrafts, loggedError, runtimeDraft } from './run-drafts.ts'
+import { describeCauses, describeThrown, loggedError, runtimeDraft } from './run-drafts.ts'
 import type { RunEffects, RunMonitor } from './run-effects.ts'
 import { createRunEffects } from './run-effects.ts'
 import type { RunLimits } from './run-limits.ts'
 import { DEFAULT_RUN_LIMITS, RunBudget } from './run-limits.ts'
 import { runInScope } from './run-scope.ts'
+import { transitionRun } from './run-status.ts'
+import { createWorkflowLlm } from './workflow-llm.ts'
 import { createWorkflowUI } from './workflow-ui.ts'
 
 export interface Execution {
@@ -23,6 +25,8 @@ export interface Execution {
   monitor?: RunMonitor | undefined
   /** The server's limits on a run (a workflow's own `max_tokens_per_run` may lower the token budget). */
   limits?: RunLimits | undefined
+  /** The deployment's model settings, asked for when the run first calls a model (`ctx.llm`, its agents). */
+  llm: () => LlmSettings
 }
 
 /**
@@ -31,11 +35,10 @@ export interface Execution {
  * the run, or fails it with an `error` message — never the server. A cancelled, parked or stopped
  * run is left as it is: cancel has settled it, and the others resume when a worker claims them again.
  */
-export async function executeRun({ store, workflow, run, lease, controller, monitor, limits }: Execution): Promise<void> {
+export async function executeRun({ store, workflow, run, lease, controller, monitor, limits, llm }: Execution): Promise<void> {
   const { signal } = controller
   const fail = async (short: string, long: string | null) => {
-    const finish = { drafts: failureDrafts(short, long), change: failureChange(short, long), questionStatus: 'expired' as const, lease }
-    await store.finishRun(run.id, finish).catch(() => undefined)
+    await transitionRun({ store, run, lease }, { to: 'failed', short, long }).catch(() => undefined)
   }
   let journal: RunJournal | undefined
   const budget = new RunBudget(limitsOf(workflow, limits ?? DEFAULT_RUN_LIMITS), {
@@ -53,19 +56,18 @@ export async function executeRun({ store, workflow, run, lease, controller, moni
     const stop = (reason: Error) => controller.abort(reason)
     const effects = createRunEffects({ store, runId: run.id, signal, journal, lease, monitor, stop, budget })
     const started = runtimeDraft('workflow_started', { name: workflow.name, description: workflow.description, params: run.params })
-    await effects.emit(started, { status: 'running' })
+    await transitionRun({ store, run, lease, emit: effects.emit }, { to: 'running', draft: started })
     const base = { runId: run.id, userId: run.user_id, signal }
     const ui = createWorkflowUI(effects)
-    const ctx = workflowContext(base, effects)
-    const returned: unknown = await runInScope({ ...base, ui, perform: effects.perform }, () => workflow.run(ui, run.params, ctx))
+    const ctx = workflowContext(base, effects, llm)
+    const returned: unknown = await runInScope({ ...base, ui, perform: effects.perform, llm }, () => workflow.run(ui, run.params, ctx))
     // A limit passed fails the run even when the workflow caught the error and went on.
     if (budget.breach) throw budget.breach
     journal.checkComplete()
     // Stopped (shutdown, parking) or cancelled while finishing: whatever it returned, it did not complete here.
     if (signal.aborted) return
     const result = typeof returned === 'string' ? returned : returned === undefined ? '' : JSON.stringify(returned)
-    const change = { status: 'completed' as const, result, finished_at: new Date().toISOString() }
-    await store.finishRun(run.id, { drafts: completedDrafts(result), change, questionStatus: 'expired', lease })
+    await transitionRun({ store, run, lease }, { to: 'completed', result })
   } catch (error) {
     const divergence = journal?.divergence
     if (divergence) return await fail(divergence.message, divergence.detail)
@@ -99,11 +101,15 @@ function limitsOf(workflow: Workflow, limits: RunLimits): RunLimits {
 /** The `short` of a run failed because it was interrupted and cannot resume. */
 export const INTERRUPTED = 'The server stopped while this run was in flight'
 
-function workflowContext(base: Pick<WorkflowContext, 'runId' | 'userId' | 'signal'>, effects: RunEffects): WorkflowContext {
+function workflowContext(
+  base: Pick<WorkflowContext, 'runId' | 'userId' | 'signal'>,
+  effects: RunEffects,
+  llm: () => LlmSettings,
+): WorkflowContext {
   const { perform } = effects
   return {
     ...base,
-    llm: createWorkflowLlm(perform),
+    llm: createWorkflowLlm(perform, llm),
     step: (name, fn) => {
       if (typeof name !== 'string' || name === '') throw new TypeError('ctx.step needs a name: ctx.step("charge card", () => …)')
       return perform({ kind: 'step', name, args: { name }, summary: `ctx.step(${JSON.stringify(name)})` }, fn)

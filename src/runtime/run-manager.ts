@@ -1,18 +1,19 @@
-import type { z } from 'zod'
 import type { Answer, Message } from '../schemas/messages.ts'
-import { fieldErrors } from '../schemas/problem.ts'
-import { isFinished } from '../schemas/runs.ts'
+import type { RunStatus } from '../schemas/runs.ts'
+import { decodeCursor, encodeCursor } from '../store/records.ts'
 import type { RunRecord, Store } from '../store/store.ts'
-import { answerProblem, shownAnswer } from './answers.ts'
 import type { Workflow } from './define-workflow.ts'
 import { ParleyError, RetryLaterError } from './errors.ts'
 import { requestFingerprint, sameRequest } from './fingerprint.ts'
 import { HeldPolls } from './held-polls.ts'
-import { tooDeepAt } from './json-depth.ts'
+import type { MessagePageData } from './long-poll.ts'
+import { stateOf, waitForMessages } from './long-poll.ts'
+import { replyToQuestion } from './question-replies.ts'
 import { RateLimit } from './rate-limit.ts'
 import type { WorkflowRegistry } from './registry.ts'
-import { cancelledDrafts } from './run-drafts.ts'
-import { DEFAULT_RUN_LIMITS, jsonBytes } from './run-limits.ts'
+import { DEFAULT_RUN_LIMITS } from './run-limits.ts'
+import { checkedParams, DEFAULT_MAX_PARAMS_DEPTH } from './run-params.ts'
+import { transitionRun } from './run-status.ts'
 import { Stopping } from './stopping.ts'
 import type { FirstClaim, Worker } from './worker.ts'
 
@@ -37,8 +38,6 @@ export interface RunManagerOptions {
 
 /** A `listMessages` page: 4 MiB of messages at most (and at least one). */
 export const DEFAULT_MAX_PAGE_BYTES = 4 * 1024 * 1024
-/** Params nested deeper than this are refused (422) before they are fingerprinted, validated or stored. */
-export const DEFAULT_MAX_PARAMS_DEPTH = 64
 
 export interface StartRun {
   userId: string
@@ -47,10 +46,29 @@ export interface StartRun {
   idempotencyKey?: string | undefined
 }
 
+/** A page of `listRuns`: which runs, how many, and the cursor a previous page gave (as the client sent it). */
+export interface RunListQuery {
+  status?: RunStatus | undefined
+  workflow?: string | undefined
+  limit: number
+  cursor?: string | undefined
+}
+
+/** What a long-poll of a run's messages asks: after which seq, how many, and how long to wait for one. */
+export interface MessagePoll {
+  after: number
+  limit: number
+  waitMs: number
+  /** The client's connection, read only when the poll waits (building it may cost; see long-poll.ts). */
+  readonly signal?: AbortSignal | undefined
+}
+
 /**
- * What the API asks of runs: start, read, answer, cancel. Runs are executed by workers — this
- * process's own (handed each run it starts), or any other sharing the store — and every effect
- * a workflow has goes through the store, so the log alone tells what happened.
+ * What the API asks of runs: start, list, read, follow, answer, cancel — managing them, not
+ * executing them. Runs are executed by workers (worker.ts, run-executor.ts) — this process's own
+ * (handed each run it starts), or any other sharing the store — and every effect a workflow has
+ * goes through the store, so the log alone tells what happened. The HTTP layer talks to this
+ * class only, never to the store.
  */
 export class RunManager {
   readonly #options: RunManagerOptions
@@ -58,17 +76,13 @@ export class RunManager {
   /** Long-polls held open in this process now (the long-poll keeps the count). */
   readonly polls = { held: 0 }
   /** The per-user cap on those. */
-  readonly heldPolls: HeldPolls
+  readonly #heldPolls: HeldPolls
   readonly #starts: RateLimit
 
   constructor(options: RunManagerOptions) {
     this.#options = options
-    this.heldPolls = new HeldPolls(options.maxHeldPollsPerUser ?? DEFAULT_MAX_HELD_POLLS_PER_USER)
+    this.#heldPolls = new HeldPolls(options.maxHeldPollsPerUser ?? DEFAULT_MAX_HELD_POLLS_PER_USER)
     this.#starts = new RateLimit(options.runsPerMinute ?? DEFAULT_RUNS_PER_MINUTE)
-  }
-
-  get store(): Store {
-    return this.#options.store
   }
 
   workflowNames(): string[] {
@@ -84,9 +98,8 @@ export class RunManager {
   /** Validates params, creates the run (or returns the one an Idempotency-Key already made) and starts it. */
   async start(request: StartRun): Promise<{ run: RunRecord; created: boolean }> {
     const workflow = this.workflowOrThrow(request.workflow)
-    this.#checkParamsDepth(request.params)
-    const params = parseParams(workflow, request.params)
-    this.#checkParamsSize(params)
+    const maxParamsDepth = this.#options.maxParamsDepth ?? DEFAULT_MAX_PARAMS_DEPTH
+    const params = checkedParams(workflow, request.params, { maxParamsDepth, maxMessageBytes: this.maxMessageBytes })
     const requestHash = request.idempotencyKey === undefined ? null : requestFingerprint(request.workflow, request.params)
     const worker = this.#options.worker
     // Executed where it is created when this process has room for it: no claim, no wait.
@@ -144,26 +157,6 @@ export class RunManager {
     )
   }
 
-  /** Params nested past `maxParamsDepth`: anything recursive (a fingerprint, a schema, JSON.stringify) would overflow the stack. */
-  #checkParamsDepth(params: unknown): void {
-    const maxDepth = this.#options.maxParamsDepth ?? DEFAULT_MAX_PARAMS_DEPTH
-    const deep = tooDeepAt(params, maxDepth)
-    if (deep !== null) {
-      const field = deep === '' ? 'body.params' : `body.params.${deep}`
-      const message = `nested deeper than ${maxDepth} levels of objects and arrays`
-      throw new ParleyError('validation_failed', `Params may nest at most ${maxDepth} levels deep`, [{ field, message }])
-    }
-  }
-
-  /** Valid params too large to fit the run's `workflow_started` message (a message's size is bounded). */
-  #checkParamsSize(params: Record<string, unknown>): void {
-    const bytes = jsonBytes(params)
-    if (bytes > this.maxMessageBytes) {
-      const message = `${bytes} bytes of JSON; a run's params may have at most ${this.maxMessageBytes}`
-      throw new ParleyError('validation_failed', 'The params are larger than a run accepts', [{ field: 'body.params', message }])
-    }
-  }
-
   /** The bytes of messages one page holds at most (always at least one message). */
   get maxPageBytes(): number {
     return this.#options.maxPageBytes ?? DEFAULT_MAX_PAGE_BYTES
@@ -172,6 +165,47 @@ export class RunManager {
   /** The bytes of one message at most. */
   get maxMessageBytes(): number {
     return this.#options.maxMessageBytes ?? DEFAULT_RUN_LIMITS.maxMessageBytes
+  }
+
+  /** A page of `userId`'s runs, newest first, and the cursor of the next page (null on the last). */
+  async listRuns(userId: string, query: RunListQuery): Promise<{ runs: RunRecord[]; next_cursor: string | null }> {
+    const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor)
+    if (cursor === null) {
+      throw new ParleyError('validation_failed', 'The cursor was not issued by this server', [
+        { field: 'query.cursor', message: 'use next_cursor from a previous page' },
+      ])
+    }
+    // One extra row tells whether another page exists without a second query.
+    const { status, workflow, limit } = query
+    const rows = await this.#options.store.listRuns({ user_id: userId, status, workflow, limit: limit + 1, cursor })
+    const runs = rows.slice(0, limit)
+    const last = runs.at(-1)
+    return { runs, next_cursor: rows.length > limit && last ? encodeCursor(last) : null }
+  }
+
+  /**
+   * The long-poll of a run's log: the messages after `poll.after` at once if there are any (or the
+   * run has finished), else the first to come within `poll.waitMs`. Counts among `userId`'s held polls.
+   */
+  async pollMessages(userId: string, runId: string, poll: MessagePoll): Promise<MessagePageData> {
+    const firstPage = async () => {
+      const { run, messages } = await this.readOwnedPage(userId, runId, poll.after, poll.limit)
+      return { messages, ...stateOf(run) }
+    }
+    const wait = {
+      runId,
+      after: poll.after,
+      limit: poll.limit,
+      maxBytes: this.maxPageBytes,
+      waitMs: poll.waitMs,
+      get signal() {
+        return poll.signal
+      },
+      stopping: this.#stopping,
+      gauge: this.polls,
+      hold: (waitMs: number) => this.#heldPolls.hold(userId, waitMs),
+    }
+    return waitForMessages(this.#options.store, wait, firstPage)
   }
 
   /** The run and its messages after `after`, if it exists and belongs to `userId` (else the same 404 as `getOwnedRun`). */
@@ -193,13 +227,9 @@ export class RunManager {
 
   async cancel(userId: string, runId: string): Promise<RunRecord> {
     const run = await this.getOwnedRun(userId, runId)
-    if (isFinished(run.status)) throw new ParleyError('run_not_active', `Run "${runId}" has already finished (${run.status})`)
     // Takes effect at once in the store; the worker executing the run (in any process) hears of it and stops it.
-    const cancelled = await this.#options.store.finishRun(runId, {
-      drafts: cancelledDrafts(),
-      change: { status: 'cancelled', finished_at: new Date().toISOString() },
-      questionStatus: 'cancelled',
-    })
+    // A finished run is refused (`run_not_active`) before anything is written.
+    const cancelled = await transitionRun({ store: this.#options.store, run }, { to: 'cancelled' })
     if (!cancelled) {
       const latest = await this.getOwnedRun(userId, runId)
       throw new ParleyError('run_not_active', `Run "${runId}" has already finished (${latest.status})`)
@@ -209,36 +239,7 @@ export class RunManager {
 
   async reply(userId: string, runId: string, questionId: string, answer: Answer): Promise<{ reply: Message; created: boolean }> {
     await this.getOwnedRun(userId, runId)
-    const store = this.#options.store
-    const record = await store.getQuestion(runId, questionId)
-    if (!record) throw new ParleyError('question_not_found', `Run "${runId}" has no question "${questionId}"`)
-    const problem = answerProblem(record.question, answer)
-    if (problem) throw new ParleyError('answer_invalid', problem, [{ field: 'body.answer', message: problem }])
-    const bytes = jsonBytes(answer)
-    if (bytes > this.maxMessageBytes) {
-      const message = `${bytes} bytes of JSON; an answer may have at most ${this.maxMessageBytes}`
-      throw new ParleyError('answer_invalid', 'The answer is larger than a message may be', [{ field: 'body.answer', message }])
-    }
-    const { recipient, sender } = record.question
-    const outcome = await store.answerQuestion(runId, questionId, answer, recipient ?? 'user', sender, shownAnswer(record.question, answer))
-    switch (outcome.kind) {
-      case 'answered':
-        return { reply: outcome.reply, created: true }
-      case 'duplicate':
-        return { reply: outcome.reply, created: false }
-      case 'not_pending':
-        if (outcome.status === 'expired') {
-          const expiresAt = record.question.content.expires_at
-          throw new ParleyError('question_expired', `Question "${questionId}" expired at ${expiresAt ?? 'its deadline'}; it takes no reply`)
-        }
-        throw new ParleyError('question_not_pending', `Question "${questionId}" is ${outcome.status}, not pending`)
-      case 'not_found':
-        throw new ParleyError('question_not_found', `Run "${runId}" has no question "${questionId}"`)
-      default: {
-        const unreachable: never = outcome
-        throw new Error(`unexpected outcome ${JSON.stringify(unreachable)}`)
-      }
-    }
+    return replyToQuestion(this.#options.store, { runId, questionId, answer, maxMessageBytes: this.maxMessageBytes })
   }
 
   /**
@@ -276,17 +277,4 @@ const DEFAULT_RUNS_PER_MINUTE = 60
 /** One answer for a run that is missing and a run that is someone else's: nothing tells them apart. */
 function runNotFound(runId: string): ParleyError {
   return new ParleyError('run_not_found', `No run with id "${runId}"`)
-}
-
-function parseParams(workflow: Workflow, raw: unknown): Record<string, unknown> {
-  const parsed = (workflow.params as z.ZodType).safeParse(raw ?? {})
-  if (!parsed.success) {
-    const errors = fieldErrors('body.params', parsed.error)
-    throw new ParleyError('validation_failed', `Invalid params for workflow "${workflow.name}"`, errors)
-  }
-  const value = parsed.data
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new TypeError(`workflow "${workflow.name}" params schema must produce an object`)
-  }
-  return value as Record<string, unknown>
 }

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
+import type { LlmSettings } from '../llm/llm-config.ts'
 import type { RunEffects } from './run-effects.ts'
 import type { WorkflowUI } from './workflow-ui.ts'
 
@@ -13,12 +14,19 @@ export interface RunScope {
    * result back instead; an LLM call's `usage` is added to `Run.usage` with it.
    */
   readonly perform: RunEffects['perform']
+  /** The deployment's model settings (passed down from `createApp` / `createWorker`), read when an agent first calls its model. */
+  readonly llm: () => LlmSettings
 }
 
 const storage = new AsyncLocalStorage<RunScope>()
 
 export function runInScope<T>(scope: RunScope, work: () => T): T {
   return storage.run(scope, work)
+}
+
+/** The run whose workflow is executing here, if any. */
+export function activeRun(): RunScope | undefined {
+  return storage.getStore()
 }
 
 /** The run whose workflow is executing here; throws outside a workflow. */

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
+import { loadLlmConfig } from '../config.ts'
+import type { LlmSettings } from '../llm/llm-config.ts'
 import type { ClaimedRun, Lease, RunRecord, Store } from '../store/store.ts'
 import { LeaseLostError } from '../store/store.ts'
 import { RunCancelledError, RunParkedError, ServerStoppingError } from './errors.ts'
@@ -7,10 +9,10 @@ import type { WorkflowRegistry } from './registry.ts'
 import { createRegistry } from './registry.ts'
 import type { RetentionOptions } from './retention.ts'
 import { sweepRuns } from './retention.ts'
-import { failureChange, failureDrafts } from './run-drafts.ts'
 import { executeRun, INTERRUPTED } from './run-executor.ts'
 import type { RunLimits } from './run-limits.ts'
 import { DEFAULT_RUN_LIMITS } from './run-limits.ts'
+import { transitionRun } from './run-status.ts'
 
 export interface WorkerOptions {
   store: Store
@@ -31,6 +33,12 @@ export interface WorkerOptions {
   retention?: RetentionOptions | undefined
   /** Each run's limits: message size, messages, LLM tokens. Defaults: DEFAULT_RUN_LIMITS. */
   runLimits?: Partial<RunLimits> | undefined
+  /**
+   * The model endpoint its runs' agents and `ctx.llm` use unless they name their own: settings, or
+   * a function giving them when a run first calls a model. Default: the environment's
+   * (`OPENAI_API_KEY`, `OPENAI_BASE_URL`, `PARLEY_MODEL` …), read by src/config.ts at that moment.
+   */
+  llm?: LlmSettings | (() => LlmSettings) | undefined
 }
 
 /** Runs parked in one turn of the parking timer, at most. */
@@ -74,6 +82,7 @@ export class Worker {
   readonly #memoryBudget: number | null
   readonly #retention: RetentionOptions
   readonly #runLimits: RunLimits
+  readonly #llm: () => LlmSettings
   readonly #executing = new Map<string, Execution>()
   readonly #unsubscribe: (() => void)[] = []
   readonly #timers: NodeJS.Timeout[] = []
@@ -96,6 +105,8 @@ export class Worker {
     this.#memoryBudget = options.memoryBudgetBytes ?? null
     this.#retention = options.retention ?? {}
     this.#runLimits = { ...DEFAULT_RUN_LIMITS, ...definedOnly(options.runLimits) }
+    const llm = options.llm ?? loadLlmConfig
+    this.#llm = typeof llm === 'function' ? () => llm() : () => llm
   }
 
   /** How many runs execute here now. */
@@ -192,7 +203,7 @@ export class Worker {
     }
     this.#executing.set(run.id, execution)
     const work = workflow
-      ? executeRun({ store: this.#store, workflow, run, lease, controller, monitor, limits: this.#runLimits })
+      ? executeRun({ store: this.#store, workflow, run, lease, controller, monitor, limits: this.#runLimits, llm: this.#llm })
       : this.#failUnresumable(run, lease, `this server has no workflow named "${run.workflow}"`)
     execution.done = work.finally(() => {
       if (this.#executing.get(run.id) === execution) this.#executing.delete(run.id)
@@ -248,14 +259,9 @@ export class Worker {
 
   async #failUnresumable(run: RunRecord, lease: Lease, why: string): Promise<void> {
     const long = `Run was ${run.status} when the server restarted; ${why}, so it has been marked failed.`
-    await this.#store
-      .finishRun(run.id, {
-        drafts: failureDrafts(INTERRUPTED, long),
-        change: failureChange(INTERRUPTED, long),
-        questionStatus: 'expired',
-        lease,
-      })
-      .catch((error: unknown) => this.#log(`could not fail run ${run.id}`, error))
+    await transitionRun({ store: this.#store, run, lease }, { to: 'failed', short: INTERRUPTED, long }).catch((error: unknown) =>
+      this.#log(`could not fail run ${run.id}`, error),
+    )
   }
 
   /** Renews every lease held here; a run whose lease was lost (another worker took it) stops here at once. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { resolveLlm } from '../../src/agents/llm-config.ts'
 import { loadLlmConfig } from '../../src/config.ts'
+import { resolveLlm } from '../../src/llm/llm-config.ts'
 
 describe('LLM configuration', () => {
   it('uses the offline model when there is no API key and no base URL', () => {

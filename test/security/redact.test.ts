@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { REDACTED, redactSecrets, shortReason } from '../../src/agents/redact.ts'
+import { REDACTED, redactSecrets, shortReason } from '../../src/llm/redact.ts'
 
 describe('redactSecrets', () => {
   it.each([

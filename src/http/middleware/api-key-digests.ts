@@ -1,12 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
-
-/** The shortest API key Parley takes: anything shorter is guessable. */
-export const MIN_API_KEY_LENGTH = 16
-
-/** Why `key` cannot be an API key, or null when it can. It never quotes the key. */
-export function apiKeyProblem(key: string): string | null {
-  return key.length < MIN_API_KEY_LENGTH ? `the key is shorter than ${MIN_API_KEY_LENGTH} characters` : null
-}
+import { apiKeyProblem } from '../../config.ts'
 
 /**
  * The configured API keys, kept as SHA-256 digests: the keys themselves are not held in memory,

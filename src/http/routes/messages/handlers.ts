@@ -1,35 +1,20 @@
 import type { RouteHandler } from '@hono/zod-openapi'
-import { stateOf, waitForMessages } from '../../../runtime/long-poll.ts'
 import type { AppEnv } from '../../app-env.ts'
 import type { listMessagesRoute } from './routes.ts'
 
 export const listMessages: RouteHandler<typeof listMessagesRoute, AppEnv> = async (c) => {
   const { run_id: runId } = c.req.valid('param')
   const query = c.req.valid('query')
-  const { runs, userId } = c.var
-  const firstPage = async () => {
-    const { run, messages } = await runs.readOwnedPage(userId, runId, query.after, query.limit)
-    return { messages, ...stateOf(run) }
-  }
-  const page = await waitForMessages(
-    runs.store,
-    {
-      runId,
-      after: query.after,
-      limit: query.limit,
-      maxBytes: runs.maxPageBytes,
-      waitMs: query.wait * 1000,
-      // Read only if the poll waits: on @hono/node-server the signal comes with a full fetch Request
-      // built on demand, which a poll answered at once does not need.
-      get signal() {
-        return c.req.raw.signal
-      },
-      stopping: runs.stopping,
-      gauge: runs.polls,
-      hold: (waitMs) => runs.heldPolls.hold(userId, waitMs),
+  const page = await c.var.runs.pollMessages(c.var.userId, runId, {
+    after: query.after,
+    limit: query.limit,
+    waitMs: query.wait * 1000,
+    // Read only if the poll waits: on @hono/node-server the signal comes with a full fetch Request
+    // built on demand, which a poll answered at once does not need.
+    get signal() {
+      return c.req.raw.signal
     },
-    firstPage,
-  )
+  })
   const last = page.messages.at(-1)
   return c.json(
     {

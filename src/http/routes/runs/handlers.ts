@@ -1,6 +1,4 @@
 import type { RouteHandler } from '@hono/zod-openapi'
-import { ParleyError } from '../../../runtime/errors.ts'
-import { decodeCursor, encodeCursor } from '../../../store/records.ts'
 import type { AppEnv } from '../../app-env.ts'
 import { presentRun } from './present.ts'
 import type { cancelRunRoute, createRunRoute, getRunRoute, listRunsRoute } from './routes.ts'
@@ -13,25 +11,8 @@ export const createRun: RouteHandler<ReturnType<typeof createRunRoute>, AppEnv> 
 }
 
 export const listRuns: RouteHandler<typeof listRunsRoute, AppEnv> = async (c) => {
-  const query = c.req.valid('query')
-  const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor)
-  if (cursor === null) {
-    throw new ParleyError('validation_failed', 'The cursor was not issued by this server', [
-      { field: 'query.cursor', message: 'use next_cursor from a previous page' },
-    ])
-  }
-  // One extra row tells whether another page exists without a second query.
-  const rows = await c.var.runs.store.listRuns({
-    user_id: c.var.userId,
-    status: query.status,
-    workflow: query.workflow,
-    limit: query.limit + 1,
-    cursor,
-  })
-  const page = rows.slice(0, query.limit)
-  const last = page.at(-1)
-  const nextCursor = rows.length > query.limit && last ? encodeCursor(last) : null
-  return c.json({ runs: page.map(presentRun), next_cursor: nextCursor }, 200)
+  const { runs, next_cursor } = await c.var.runs.listRuns(c.var.userId, c.req.valid('query'))
+  return c.json({ runs: runs.map(presentRun), next_cursor }, 200)
 }
 
 export const getRun: RouteHandler<typeof getRunRoute, AppEnv> = async (c) => {

@@ -1,12 +1,12 @@
-import { loadLlmConfig } from '../config.ts'
 import type { ChatModel } from './chat-model.ts'
 import { createOfflineModel } from './offline-model.ts'
 import { createOpenAIModel } from './openai-model.ts'
 
 /**
- * An agent's model settings. What is left out comes from the environment when the agent first
- * calls its model (not at import): `OPENAI_API_KEY`, `OPENAI_BASE_URL`, `PARLEY_MODEL`,
- * `PARLEY_LLM_MAX_RETRIES`, `PARLEY_LLM_TIMEOUT_MS`.
+ * An agent's model settings. What is left out comes from the deployment's `LlmSettings` (passed to
+ * `createApp` / `createWorker` as `llm`; by default the environment's `OPENAI_API_KEY`,
+ * `OPENAI_BASE_URL`, `PARLEY_MODEL`, `PARLEY_LLM_MAX_RETRIES`, `PARLEY_LLM_TIMEOUT_MS`, read by
+ * src/config.ts when a run first calls a model, not at import).
  *
  * @example
  * new Agent({ name: 'Local', llm: { baseURL: 'http://localhost:11434/v1', model: 'llama3.2' } })
@@ -22,6 +22,27 @@ export interface LlmOptions {
   /** Timeout of each attempt in milliseconds (default 120000). */
   timeoutMs?: number
 }
+
+/**
+ * The deployment's model endpoint: what every agent and `ctx.llm` use unless they name their own.
+ * Read from configuration once (src/config.ts) and passed down: `createApp` / `createWorker` → the
+ * worker → each run's scope → the agents. This folder never reads the environment itself.
+ *
+ * @example
+ * createApp({ workflows, llm: { baseURL: 'http://localhost:11434/v1', model: 'llama3.2', maxRetries: 2, timeoutMs: 60_000 } })
+ */
+export interface LlmSettings {
+  apiKey?: string | undefined
+  baseURL?: string | undefined
+  model?: string | undefined
+  /** Retries of 429, 5xx, timeouts and connection errors, with the openai client's backoff. */
+  maxRetries: number
+  /** Timeout of each attempt in milliseconds. */
+  timeoutMs: number
+}
+
+/** No endpoint configured: the offline model answers, with the usual retry and timeout defaults. */
+export const OFFLINE_LLM_SETTINGS: LlmSettings = Object.freeze({ maxRetries: 2, timeoutMs: 120_000 })
 
 export interface ResolvedLlm {
   model: string
@@ -39,10 +60,10 @@ export const DEFAULT_MODEL = 'gpt-4o-mini'
 export const OFFLINE_MODEL = 'parley-offline'
 
 /**
- * Merges an agent's settings over the environment's. An agent that names its own `baseURL`
- * does not inherit `OPENAI_API_KEY`: that key is not sent to an endpoint it was not meant for.
+ * Merges an agent's settings over the deployment's. An agent that names its own `baseURL`
+ * does not inherit the deployment's API key: that key is not sent to an endpoint it was not meant for.
  */
-export function resolveLlm(options: LlmOptions = {}, env = loadLlmConfig()): ResolvedLlm {
+export function resolveLlm(options: LlmOptions = {}, env: LlmSettings = OFFLINE_LLM_SETTINGS): ResolvedLlm {
   const apiKey = options.apiKey ?? (options.baseURL === undefined ? env.apiKey : undefined)
   const baseURL = options.baseURL ?? env.baseURL
   const offline = apiKey === undefined && baseURL === undefined

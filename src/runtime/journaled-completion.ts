@@ -1,5 +1,5 @@
-import type { RunScope } from '../runtime/run-scope.ts'
-import type { ChatCompletion, ChatModel, ChatRequest } from './chat-model.ts'
+import type { ChatCompletion, ChatModel, ChatRequest } from '../llm/chat-model.ts'
+import type { RunScope } from './run-scope.ts'
 
 /**
  * One chat completion, done once per run: the run's journal keeps the whole response (text,

@@ -1,12 +1,12 @@
-import type { RunScope } from '../runtime/run-scope.ts'
-import type { ChatCompletion, ChatMessage, ToolSpec } from './chat-model.ts'
+import type { ChatCompletion, ChatMessage, ToolSpec } from '../llm/chat-model.ts'
+import type { LlmSettings, ResolvedLlm } from '../llm/llm-config.ts'
+import { createChatModel, resolveLlm } from '../llm/llm-config.ts'
 import { completeOnce } from './journaled-completion.ts'
-import type { LlmOptions, ResolvedLlm } from './llm-config.ts'
-import { createChatModel, resolveLlm } from './llm-config.ts'
+import type { RunScope } from './run-scope.ts'
 
 /**
  * The LLM client a workflow finds as `ctx.llm`, for a plain completion without agents: the
- * environment's model (or the offline one), bound to the run — a cancel aborts the request, the
+ * deployment's model (or the offline one), bound to the run — a cancel aborts the request, the
  * tokens count in `Run.usage`, and a resumed run gets journaled completions back without asking again.
  *
  * @example
@@ -19,12 +19,13 @@ export interface WorkflowLlm {
   complete(messages: ChatMessage[], options?: { tools?: ToolSpec[]; temperature?: number }): Promise<ChatCompletion>
 }
 
-export function createWorkflowLlm(perform: RunScope['perform'], options?: LlmOptions): WorkflowLlm {
+/** `ctx.llm` for a run: `settings` (the deployment's) are asked for when the run first calls the model. */
+export function createWorkflowLlm(perform: RunScope['perform'], settings: () => LlmSettings): WorkflowLlm {
   // Resolved on first use, so a workflow that never calls a model never reads its settings.
   let resolved: { llm: ResolvedLlm; model: ReturnType<typeof createChatModel> } | undefined
   const resolve = () => {
     if (!resolved) {
-      const llm = resolveLlm(options)
+      const llm = resolveLlm({}, settings())
       resolved = { llm, model: createChatModel(llm) }
     }
     return resolved

@@ -1,0 +1,46 @@
+import type { Answer, Message } from '../schemas/messages.ts'
+import type { Store } from '../store/store.ts'
+import { answerProblem, shownAnswer } from './answers.ts'
+import { ParleyError } from './errors.ts'
+import { jsonBytes } from './run-limits.ts'
+
+/**
+ * Records a reply to a run's question, once: the answer is checked against the question (and the
+ * size of a message), and a repeated identical reply returns the first (`created: false`). The run
+ * must have been found for its user already. The store makes the run `running` again with it.
+ */
+export async function replyToQuestion(
+  store: Store,
+  reply: { runId: string; questionId: string; answer: Answer; maxMessageBytes: number },
+): Promise<{ reply: Message; created: boolean }> {
+  const { runId, questionId, answer, maxMessageBytes } = reply
+  const record = await store.getQuestion(runId, questionId)
+  if (!record) throw new ParleyError('question_not_found', `Run "${runId}" has no question "${questionId}"`)
+  const problem = answerProblem(record.question, answer)
+  if (problem) throw new ParleyError('answer_invalid', problem, [{ field: 'body.answer', message: problem }])
+  const bytes = jsonBytes(answer)
+  if (bytes > maxMessageBytes) {
+    const message = `${bytes} bytes of JSON; an answer may have at most ${maxMessageBytes}`
+    throw new ParleyError('answer_invalid', 'The answer is larger than a message may be', [{ field: 'body.answer', message }])
+  }
+  const { recipient, sender } = record.question
+  const outcome = await store.answerQuestion(runId, questionId, answer, recipient ?? 'user', sender, shownAnswer(record.question, answer))
+  switch (outcome.kind) {
+    case 'answered':
+      return { reply: outcome.reply, created: true }
+    case 'duplicate':
+      return { reply: outcome.reply, created: false }
+    case 'not_pending':
+      if (outcome.status === 'expired') {
+        const expiresAt = record.question.content.expires_at
+        throw new ParleyError('question_expired', `Question "${questionId}" expired at ${expiresAt ?? 'its deadline'}; it takes no reply`)
+      }
+      throw new ParleyError('question_not_pending', `Question "${questionId}" is ${outcome.status}, not pending`)
+    case 'not_found':
+      throw new ParleyError('question_not_found', `Run "${runId}" has no question "${questionId}"`)
+    default: {
+      const unreachable: never = outcome
+      throw new Error(`unexpected outcome ${JSON.stringify(unreachable)}`)
+    }
+  }
+}
