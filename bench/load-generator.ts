@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ROUND_TRIPS } from './adapters/index.ts'
-import { createLogApi, isFinished } from './adapters/log-api.ts'
+import { createLogApi } from './adapters/log-api.ts'
 import type { HttpClient } from './http-client.ts'
 import { createHttpClient } from './http-client.ts'
 import type { ConverseSpec, IdleSpec, LoadCommand, LoadEvent, LoadSpec, RoundTripSpec, WindowResult } from './protocol.ts'
@@ -88,28 +88,29 @@ async function converse(spec: ConverseSpec, http: HttpClient): Promise<void> {
   const runIds = await inBatches(spec.runs, CREATE_CONCURRENCY, () => api.createRun('ping_pong'))
   emit({ event: 'ready', runs: runIds.length })
   let stopping = false
-  let closing = false
+  const closing = new AbortController()
 
   const follow = async (runId: string) => {
-    let after = 0
     let sentAt: number | undefined
+    let receivedAt = 0
     const answer = async (questionId: string) => {
       if (spec.thinkMs > 0) await sleep(spec.thinkMs * (0.5 + Math.random()))
-      if (closing) return
+      if (closing.signal.aborted) return
       sentAt = performance.now()
-      await api.reply(runId, questionId, stopping ? 'stop' : 'ping').catch((error) => closing || current.fail(error))
+      await api.reply(runId, questionId, stopping ? 'stop' : 'ping').catch((error) => closing.signal.aborted || current.fail(error))
     }
-    while (!closing) {
-      let page: Awaited<ReturnType<typeof api.poll>>
-      try {
-        page = await api.poll(runId, after, spec.waitSeconds)
-      } catch (error) {
-        if (closing) return
-        current.fail(error)
-        await sleep(100)
-        continue
-      }
-      const receivedAt = performance.now()
+    const pages = api.follow(runId, {
+      waitSeconds: spec.waitSeconds,
+      signal: closing.signal,
+      retries: Number.POSITIVE_INFINITY,
+      retryDelayMs: () => 100,
+      onRetry: (error) => current.fail(error),
+      // Taken as the page arrives, before the loop hands it over: the loop's own steps are not the server's time.
+      onReceived: (at) => {
+        receivedAt = at
+      },
+    })
+    for await (const page of pages) {
       const window = current
       for (const message of page.messages) {
         window.messages++
@@ -119,8 +120,6 @@ async function converse(spec: ConverseSpec, http: HttpClient): Promise<void> {
           sentAt = undefined
         } else if (message.type === 'text_input') void answer(message.id)
       }
-      after = page.next_after
-      if (isFinished(page.run_status)) return
     }
   }
 
@@ -129,7 +128,7 @@ async function converse(spec: ConverseSpec, http: HttpClient): Promise<void> {
   // The next question of each run is answered "stop", so the runs end instead of piling up.
   stopping = true
   await Promise.race([Promise.allSettled(loops), sleep(10_000)])
-  closing = true
+  closing.abort()
 }
 
 /** Round trips: `clients` loops, each one round trip at a time in the target's own API. */
@@ -174,37 +173,46 @@ async function idle(spec: IdleSpec, http: HttpClient): Promise<void> {
   const api = createLogApi(http)
   const runs = await inBatches<IdleRun>(spec.runs, CREATE_CONCURRENCY, async () => {
     const id = await api.createRun('ping_pong')
-    for (let attempt = 0; attempt < 20; attempt++) {
-      const page = await api.poll(id, 0, 1)
+    let attempts = 0
+    for await (const page of api.follow(id, { waitSeconds: 1, retries: 0 })) {
       const question = page.messages.find((message) => message.type === 'text_input')
       if (question) return { id, after: page.next_after, question: question.id, probe: undefined, polls: 0, last: 'none' }
+      if (++attempts >= 20) break
     }
     throw new Error(`run ${id} asked no question`)
   })
   emit({ event: 'ready', runs: runs.length })
   await command('hold')
 
-  let closing = false
+  const closing = new AbortController()
   let held = 0
   const errors = new Recorder()
   const follow = async (run: IdleRun) => {
     let first = true
-    while (!closing) {
-      const onSent = first ? () => ++held === runs.length && emit({ event: 'held', polls: held }) : undefined
-      first = false
-      let page: Awaited<ReturnType<typeof api.poll>>
-      run.polls++
-      try {
-        page = await api.poll(run.id, run.after, 60, onSent)
-      } catch (error) {
-        if (closing) return
+    let receivedAt = 0
+    const pages = api.follow(run.id, {
+      after: run.after,
+      waitSeconds: 60,
+      signal: closing.signal,
+      retries: Number.POSITIVE_INFINITY,
+      retryDelayMs: () => 100,
+      onSent: () => {
+        run.polls++
+        if (first) {
+          first = false
+          if (++held === runs.length) emit({ event: 'held', polls: held })
+        }
+      },
+      onRetry: (error) => {
         run.last = `error: ${error instanceof Error ? error.message : String(error)}`
         errors.fail(error)
-        await sleep(100)
-        continue
-      }
+      },
+      onReceived: (at) => {
+        receivedAt = at
+      },
+    })
+    for await (const page of pages) {
       run.last = `${page.messages.map((message) => message.type).join(',') || 'empty'} (${page.run_status})`
-      const receivedAt = performance.now()
       for (const message of page.messages) {
         if (message.type === 'text_message' && run.probe) {
           run.probe.delivered(receivedAt - run.probe.sentAt)
@@ -237,8 +245,9 @@ async function idle(spec: IdleSpec, http: HttpClient): Promise<void> {
     await sleep(20)
   }
   emit({ event: 'probed', latency: summarize(latencies), errors: errors.errors, firstError: errors.firstError })
-  closing = true
-  void loops
+  closing.abort()
+  // The loops end with the signal's reason once their held polls return (or the sockets close): expected.
+  for (const loop of loops) loop.catch(() => undefined)
 }
 
 async function main(): Promise<void> {

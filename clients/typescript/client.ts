@@ -1,7 +1,9 @@
+import type { Client } from 'openapi-fetch'
 import createFetchClient from 'openapi-fetch'
 import type { components, paths } from '../../generated/v1.d.ts'
 import type { FollowOptions } from './follow-messages.ts'
-import { followMessages } from './follow-messages.ts'
+import { followMessages, pollMessages } from './follow-messages.ts'
+import { followPages } from './follow-pages.ts'
 
 export type Run = components['schemas']['Run']
 export type Message = components['schemas']['Message']
@@ -11,13 +13,48 @@ export type Answer = components['schemas']['Answer']
 export type Problem = components['schemas']['Problem']
 export type Workflow = components['schemas']['Workflow']
 
-/** Names of the workflows the generated contract knows, each with its typed `POST /v1/workflows/{name}/runs`. */
-export type KnownWorkflow = keyof paths extends infer P ? (P extends `/v1/workflows/${infer Name}/runs` ? Name : never) : never
+/**
+ * Names of the workflows a contract knows: each `POST /v1/workflows/{name}/runs` path of `P`
+ * (by default the contract of this package's example server, `generated/v1.d.ts`).
+ *
+ * @example
+ * import type { paths } from './api.d.ts' // openapi-typescript, from `parley spec ./my-workflows.ts`
+ * type Mine = KnownWorkflow<paths> // 'triage' | 'onboarding' | …
+ */
+export type KnownWorkflow<P = paths> = keyof P extends infer Path
+  ? Path extends `/v1/workflows/${infer Name}/runs`
+    ? Name extends `{${string}}` // a templated path is not a workflow
+      ? never
+      : Name
+    : never
+  : never
 
-/** The params a known workflow takes (as sent: defaulted fields are optional). */
-export type ParamsOf<W extends KnownWorkflow> = NonNullable<
-  NonNullable<paths[`/v1/workflows/${W}/runs`]['post']['requestBody']>['content']['application/json']['params']
->
+/** The JSON body of the `post` of one path item, when it has one. */
+type PostBody<Item> = Item extends { post: { requestBody?: { content: { 'application/json': infer Body } } } } ? Body : never
+
+/**
+ * The params a workflow of `P` takes, as sent (defaulted fields are optional): the `params` of its
+ * `POST /v1/workflows/{name}/runs` body.
+ */
+export type ParamsOf<W extends KnownWorkflow<P>, P = paths> = `/v1/workflows/${W}/runs` extends infer Path extends keyof P
+  ? NonNullable<PostBody<P[Path]> extends { params?: infer Params } ? Params : never>
+  : never
+
+/**
+ * What `startRun(workflow, …)` takes after the name: a known workflow's typed params (required when
+ * one of them is), any params for a workflow the types do not know; then the request's options.
+ */
+export type StartRunArgs<W extends string, P = paths> =
+  W extends KnownWorkflow<P>
+    ? {} extends ParamsOf<W, P>
+      ? [params?: ParamsOf<W, P>, options?: StartRunOptions]
+      : [params: ParamsOf<W, P>, options?: StartRunOptions]
+    : [params?: Record<string, unknown>, options?: StartRunOptions]
+
+export interface StartRunOptions {
+  /** Makes a retry return the same run instead of starting another (the `Idempotency-Key` header). */
+  idempotencyKey?: string
+}
 
 export interface ClientOptions {
   /** Where the server is, e.g. `http://localhost:8008`. */
@@ -29,9 +66,13 @@ export interface ClientOptions {
 }
 
 /**
- * A typed Parley client: openapi-fetch over the generated contract (`client.GET('/v1/runs')`,
+ * A typed Parley client: openapi-fetch over a contract (`client.GET('/v1/runs')`,
  * `client.POST(...)`, errors as values `{ data, error }`), plus helpers to start a run, follow
  * its messages and answer its questions.
+ *
+ * `P` is the `paths` type of the contract, by default the one of this package's example server.
+ * Pass the `paths` openapi-typescript generated from your own server's document, and
+ * `startRun` and every `GET`/`POST` are typed with your workflows.
  *
  * @example
  * const client = createClient({ baseUrl: 'http://localhost:8008' })
@@ -41,24 +82,29 @@ export interface ClientOptions {
  *   if (message.type === 'text_input') await client.reply(run.id, message.id, 'Ada')
  *   if (message.type === 'multiple_choice') await client.reply(run.id, message.id, message.content.choices[0] ?? '')
  * }
+ *
+ * @example
+ * import type { paths } from './api.d.ts' // npx openapi-typescript openapi.json -o api.d.ts
+ * const mine = createClient<paths>({ baseUrl: 'http://localhost:8008' })
+ * await mine.startRun('triage', { ticket: 'T-1' }) // typed with triage's params
  */
-export function createClient(options: ClientOptions) {
-  const api = createFetchClient<paths>({
+export function createClient<P extends {} = paths>(options: ClientOptions) {
+  const api = createFetchClient<P>({
     baseUrl: options.baseUrl,
     ...(options.apiKey === undefined ? {} : { headers: { Authorization: `Bearer ${options.apiKey}` } }),
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
   })
+  // The helpers speak the operations every Parley server has, whatever its workflows (createRun,
+  // listMessages, replyToQuestion): this package's contract types them. The same client, not a
+  // second one, so middleware a caller adds with `use()` sees the helpers' requests too.
+  const core = api as unknown as Client<paths>
 
   /**
-   * Starts a run of `workflow` (`createRun`); params are typed for the workflows the contract
-   * knows. Pass `idempotencyKey` to make a retry return the same run instead of starting another.
+   * Starts a run of `workflow` (`createRun`); params are typed for the workflows `P` knows. Pass
+   * `idempotencyKey` to make a retry return the same run instead of starting another.
    */
-  const startRun = <W extends string>(
-    workflow: W,
-    params?: W extends KnownWorkflow ? ParamsOf<W> : Record<string, unknown>,
-    { idempotencyKey }: { idempotencyKey?: string } = {},
-  ) =>
-    api.POST('/v1/runs', {
+  const startRun = <W extends KnownWorkflow<P> | (string & {})>(workflow: W, ...[params, { idempotencyKey } = {}]: StartRunArgs<W, P>) =>
+    core.POST('/v1/runs', {
       body: { workflow, params: params ?? {} },
       params: { header: idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey } },
     })
@@ -70,10 +116,13 @@ export function createClient(options: ClientOptions) {
      * was; `error` holds the problem otherwise (409 not pending, 422 does not fit the question).
      */
     reply: (runId: string, questionId: string, answer: Answer) =>
-      api.POST('/v1/runs/{run_id}/replies', { params: { path: { run_id: runId } }, body: { question_id: questionId, answer } }),
+      core.POST('/v1/runs/{run_id}/replies', { params: { path: { run_id: runId } }, body: { question_id: questionId, answer } }),
     /** Every message of the run from `after`, long-polling until the run has finished (see `followMessages`). */
-    messages: (runId: string, options?: FollowOptions) => followMessages(api, runId, options),
+    messages: (runId: string, options?: FollowOptions) => followMessages(core, runId, options),
+    /** The same log page by page, each with the run's status (see `followPages`): for a UI that shows it. */
+    pages: (runId: string, { wait = 30, ...options }: FollowOptions = {}) => followPages(pollMessages(core, runId, wait), options),
   })
 }
 
-export type ParleyClient = ReturnType<typeof createClient>
+/** The client `createClient<P>` returns. */
+export type ParleyClient<P extends {} = paths> = ReturnType<typeof createClient<P>>

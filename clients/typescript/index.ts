@@ -8,7 +8,24 @@
  * const { data: workflows } = await client.GET('/v1/workflows')
  */
 
-export type { Answer, ClientOptions, KnownWorkflow, Message, ParamsOf, ParleyClient, Problem, Question, Run, Workflow } from './client.ts'
+export type {
+  Answer,
+  ClientOptions,
+  KnownWorkflow,
+  Message,
+  ParamsOf,
+  ParleyClient,
+  Problem,
+  Question,
+  Run,
+  StartRunArgs,
+  StartRunOptions,
+  Workflow,
+} from './client.ts'
 export { createClient } from './client.ts'
 export type { FollowOptions } from './follow-messages.ts'
-export { followMessages, ParleyApiError } from './follow-messages.ts'
+export { followMessages, pollMessages } from './follow-messages.ts'
+export type { FollowPagesOptions, MessagePage, PollPage } from './follow-pages.ts'
+export { followPages, isTransientFailure, ParleyApiError } from './follow-pages.ts'
+export type { FinishedStatus, RunStatus } from './run-status.ts'
+export { isFinished } from './run-status.ts'

@@ -1,22 +1,14 @@
-import type { Answer, ErrorContent, Message, MessageDraft, Question } from '../schemas/messages.ts'
-import type { RunStatus, Usage } from '../schemas/runs.ts'
+import type { Answer, Message, MessageDraft, Question } from '../schemas/messages.ts'
+import type { Run, RunStatus, Usage } from '../schemas/runs.ts'
 import type { RunListener } from './run-events.ts'
 
-/** A run as stored: the wire `Run` plus what only the server sees. */
-export interface RunRecord {
-  id: string
+/**
+ * A run as stored: the wire `Run` (derived from `RunSchema`, so a field added to the contract is a
+ * field of the record) plus what only the server sees, never sent to a client.
+ */
+export type RunRecord = Run & {
+  /** Who started the run: only they (and no other user or key) can read or drive it. */
   user_id: string
-  workflow: string
-  status: RunStatus
-  params: Record<string, unknown>
-  result: string | null
-  error: ErrorContent | null
-  pending_question: Question | null
-  last_seq: number
-  usage: Usage
-  created_at: string
-  updated_at: string
-  finished_at: string | null
   idempotency_key: string | null
   /** Fingerprint of the create request, to tell a retry from a key reused for another request. */
   request_hash: string | null

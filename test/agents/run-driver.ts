@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, vi } from 'vitest'
+import type { Answer, Message, MessagePage, ParleyClient, Run } from '../../clients/typescript/index.ts'
+import { createClient, followPages, pollMessages } from '../../clients/typescript/index.ts'
 import { createApp } from '../../src/http/app.ts'
 import type { Workflow } from '../../src/runtime/define-workflow.ts'
-import type { Answer, Message, MessageType } from '../../src/schemas/messages.ts'
-import type { Run } from '../../src/schemas/runs.ts'
 import type { RunningServer } from '../../src/server.ts'
 import { serve } from '../../src/server.ts'
 import { createMemoryStore } from '../../src/store/memory/memory-store.ts'
@@ -16,10 +16,11 @@ import { LateBound } from '../support/late-bound.ts'
  */
 export async function startParley(workflows: Workflow[]): Promise<{ server: RunningServer; start: StartRun }> {
   const server = await serve(createApp({ workflows, store: createMemoryStore() }), { port: 0 })
+  const client = createClient({ baseUrl: server.url })
   const start: StartRun = async (workflow, params = {}) => {
-    const response = await post(`${server.url}/v1/workflows/${workflow}/runs`, { params })
-    if (response.status !== 201) throw new Error(`createRun answered ${response.status}: ${JSON.stringify(response.body)}`)
-    return new FollowedRun(server.url, (response.body as Run).id)
+    const { data: run, error, response } = await client.startRun(workflow, params)
+    if (!run) throw new Error(`createRun answered ${response.status}: ${JSON.stringify(error)}`)
+    return new FollowedRun(client, run.id)
   }
   return { server, start }
 }
@@ -55,21 +56,26 @@ export function useFakeLlmParley(workflows: Workflow[]): { fake: FakeOpenAI; sta
 
 export type StartRun = (workflow: string, params?: Record<string, unknown>) => Promise<FollowedRun>
 
+type MessageType = Message['type']
 type Of<T extends MessageType> = Extract<Message, { type: T }>
 
-const FINISHED = ['completed', 'failed', 'cancelled']
+/** Seconds each poll of a `FollowedRun` may be held: short, so a `next` or `finish` notices its deadline. */
+const POLL_SECONDS = 1
 
 export class FollowedRun {
   /** Every message read so far, in seq order. */
   readonly messages: Message[] = []
-  #after = 0
-  #status = 'queued'
+  /** The run's log, page by page; done once the run has finished and every message was read. */
+  readonly #pages: AsyncGenerator<MessagePage, void, undefined>
+  #done = false
   #consumed = 0
 
   constructor(
-    readonly baseUrl: string,
+    readonly client: ParleyClient,
     readonly id: string,
-  ) {}
+  ) {
+    this.#pages = followPages(pollMessages(client, id, POLL_SECONDS), { retries: 0 })
+  }
 
   /** The next message of `type` after the last one `next` returned, waiting for it up to `timeoutMs`. */
   async next<T extends MessageType>(type: T, timeoutMs = 10_000): Promise<Of<T>> {
@@ -81,36 +87,35 @@ export class FollowedRun {
         this.#consumed = index + 1
         return found as Of<T>
       }
-      if (FINISHED.includes(this.#status) && this.#after >= (await this.get()).last_seq) {
-        throw new Error(`run finished (${this.#status}) without another ${type}; log: ${this.describe()}`)
-      }
+      if (this.#done) throw new Error(`run finished without another ${type}; log: ${this.describe()}`)
       if (Date.now() > deadline) throw new Error(`no ${type} within ${timeoutMs} ms; log: ${this.describe()}`)
-      await this.poll(1)
+      await this.poll()
     }
   }
 
   /** Follows the log until the run has finished and every message is read; returns the run. */
   async finish(timeoutMs = 15_000): Promise<Run> {
     const deadline = Date.now() + timeoutMs
-    while (Date.now() <= deadline) {
-      await this.poll(1)
-      const run = await this.get()
-      if (FINISHED.includes(run.status) && this.#after >= run.last_seq) return run
+    while (!this.#done) {
+      if (Date.now() > deadline) throw new Error(`run did not finish within ${timeoutMs} ms; log: ${this.describe()}`)
+      await this.poll()
     }
-    throw new Error(`run did not finish within ${timeoutMs} ms; log: ${this.describe()}`)
+    return this.get()
   }
 
   async reply(question: Message, answer: Answer): Promise<void> {
-    const response = await post(`${this.baseUrl}/v1/runs/${this.id}/replies`, { question_id: question.id, answer })
-    if (response.status !== 201) throw new Error(`reply answered ${response.status}: ${JSON.stringify(response.body)}`)
+    const { error, response } = await this.client.reply(this.id, question.id, answer)
+    if (response.status !== 201) throw new Error(`reply answered ${response.status}: ${JSON.stringify(error)}`)
   }
 
   async cancel(): Promise<number> {
-    return (await post(`${this.baseUrl}/v1/runs/${this.id}/cancel`, {})).status
+    return (await this.client.POST('/v1/runs/{run_id}/cancel', { params: { path: { run_id: this.id } } })).response.status
   }
 
   async get(): Promise<Run> {
-    return (await (await fetch(`${this.baseUrl}/v1/runs/${this.id}`)).json()) as Run
+    const { data: run, error, response } = await this.client.GET('/v1/runs/{run_id}', { params: { path: { run_id: this.id } } })
+    if (!run) throw new Error(`getRun answered ${response.status}: ${JSON.stringify(error)}`)
+    return run
   }
 
   /** `type sender→recipient` of every message read, for assertion messages. */
@@ -118,18 +123,12 @@ export class FollowedRun {
     return this.messages.map((m) => `${m.seq} ${m.type} ${m.sender ?? '-'}→${m.recipient ?? '-'}`).join(', ')
   }
 
-  async poll(waitSeconds: number): Promise<void> {
-    const response = await fetch(`${this.baseUrl}/v1/runs/${this.id}/messages?after=${this.#after}&wait=${waitSeconds}`)
-    const page = (await response.json()) as { messages: Message[]; next_after: number; run_status: string }
-    this.messages.push(...page.messages)
-    this.#after = page.next_after
-    this.#status = page.run_status
+  /** One page of the log (held up to a second when there is nothing new). */
+  async poll(): Promise<void> {
+    const page = await this.#pages.next()
+    if (page.done) this.#done = true
+    else this.messages.push(...page.value.messages)
   }
-}
-
-async function post(url: string, body: unknown): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
-  return { status: response.status, body: await response.json() }
 }
 
 /** The text messages of a log as `sender→recipient: body`. */

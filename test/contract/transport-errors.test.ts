@@ -1,5 +1,6 @@
 import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Problem } from '../../clients/typescript/index.ts'
 import * as examples from '../../src/examples/index.ts'
 import { createApp } from '../../src/http/app.ts'
 import type { RunningServer } from '../../src/server.ts'
@@ -64,7 +65,7 @@ function exchange(raw: string): Promise<RawResponse> {
 /** Checks the answer as any operation's documented problem (these statuses are on every one), returns the problem. */
 async function documentedProblem(response: RawResponse) {
   const checked = new Response(response.body, { status: response.status, headers: response.headers })
-  return (await checkResponse('GET', '/v1/workflows', checked)) as { code: string; status: number }
+  return (await checkResponse('GET', '/v1/workflows', checked)) as Problem
 }
 
 describe('requests the app never sees', () => {

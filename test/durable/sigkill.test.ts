@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { Message } from '../../clients/typescript/index.ts'
+import type { Message, Run } from '../../clients/typescript/index.ts'
 import { createClient } from '../../clients/typescript/index.ts'
 import { freePort, REPO, waitForOutput } from '../support/cli-process.ts'
 import { call } from '../support/contract.ts'
@@ -63,9 +63,8 @@ async function killAndRestart(): Promise<ServerProcess> {
 }
 
 /** Waits for the run to be as `done(run)` says. */
-// biome-ignore lint/suspicious/noExplicitAny: the contract-checked Run
-async function until(runId: string, done: (run: any) => boolean, what: string): Promise<void> {
-  const current = async () => (await call(server.url, 'GET', `/v1/runs/${runId}`)).body
+async function until(runId: string, done: (run: Run) => boolean, what: string): Promise<void> {
+  const current = async (): Promise<Run> => (await call(server.url, 'GET', `/v1/runs/${runId}`)).body
   await waitFor(async () => done(await current()), `run ${runId}: ${what}`, { detail: current })
 }
 

@@ -2,6 +2,8 @@ import { request as httpRequest } from 'node:http'
 import { connect } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { ParleyClient } from '../../clients/typescript/index.ts'
+import { createClient } from '../../clients/typescript/index.ts'
 import { echo } from '../../src/examples/message-types.ts'
 import { greet } from '../../src/examples/questions.ts'
 import type { ParleyApp } from '../../src/http/app.ts'
@@ -14,28 +16,32 @@ import { waitFor } from '../support/wait-for.ts'
 let store: ReturnType<typeof createMemoryStore>
 let app: ParleyApp
 let server: RunningServer
+let client: ParleyClient
 
 beforeEach(async () => {
   store = createMemoryStore()
   app = createApp({ workflows: [greet, echo], store })
   server = await serve(app, { port: 0 })
+  client = createClient({ baseUrl: server.url })
 })
 afterEach(async () => {
   await server.close()
 })
 
-// biome-ignore lint/suspicious/noExplicitAny: responses are read loosely; the contract tests check shapes
-async function api(path: string, init?: RequestInit): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${server.url}${path}`, init)
-  return { status: response.status, body: await response.json() }
+/** A page of the run's log from `after`, held up to `wait` seconds. */
+async function messages(runId: string, after: number, wait = 0) {
+  const { data: page } = await client.GET('/v1/runs/{run_id}/messages', { params: { path: { run_id: runId }, query: { after, wait } } })
+  if (!page) throw new Error(`no page of run ${runId}`)
+  return page
 }
 
 /** A greet run waiting on its question: its log will not move until someone replies. */
-async function quietRun(): Promise<{ id: string; lastSeq: number }> {
-  const created = await api('/v1/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"workflow":"greet"}' })
+async function quietRun(): Promise<{ id: string; lastSeq: number; questionId: string }> {
+  const { data: created } = await client.startRun('greet')
+  if (!created) throw new Error('no run')
   for (let i = 0; i < 100; i++) {
-    const run = await api(`/v1/runs/${created.body.id}`)
-    if (run.body.pending_question) return { id: run.body.id, lastSeq: run.body.last_seq }
+    const { data: run } = await client.GET('/v1/runs/{run_id}', { params: { path: { run_id: created.id } } })
+    if (run?.pending_question) return { id: run.id, lastSeq: run.last_seq, questionId: run.pending_question.id }
     await sleep(10)
   }
   throw new Error('the run never asked')
@@ -67,10 +73,10 @@ describe('a client that drops a held long-poll', () => {
     req.destroy()
 
     await untilListeners((count) => count === baseline)
-    const health = await api('/healthz')
-    expect(health.status).toBe(200)
-    const page = await api(`/v1/runs/${run.id}/messages?after=0`)
-    expect(page.body.messages).toHaveLength(run.lastSeq)
+    const health = await client.GET('/healthz')
+    expect(health.response.status).toBe(200)
+    const page = await messages(run.id, 0)
+    expect(page.messages).toHaveLength(run.lastSeq)
   })
 
   it('cleans up after many clients dropping at once, and the run still finishes for the one that stays', async () => {
@@ -79,18 +85,13 @@ describe('a client that drops a held long-poll', () => {
 
     const dropped = []
     for (let i = 0; i < 25; i++) dropped.push(await holdPoll(`/v1/runs/${run.id}/messages?after=${run.lastSeq}&wait=30`, baseline + i))
-    const stays = fetch(`${server.url}/v1/runs/${run.id}/messages?after=${run.lastSeq}&wait=30`).then((r) => r.json())
+    const stays = messages(run.id, run.lastSeq, 30)
     await untilListeners((count) => count === baseline + 26)
     for (const req of dropped) req.destroy()
     await untilListeners((count) => count === baseline + 1)
 
-    const question = (await api(`/v1/runs/${run.id}`)).body.pending_question
-    const reply = await api(`/v1/runs/${run.id}/replies`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ question_id: question.id, answer: 'Ada' }),
-    })
-    expect(reply.status).toBe(201)
+    const reply = await client.reply(run.id, run.questionId, 'Ada')
+    expect(reply.response.status).toBe(201)
     const woken = await stays
     expect(woken.messages[0]).toMatchObject({ type: 'reply', seq: run.lastSeq + 1 })
   })
@@ -108,18 +109,18 @@ describe('a client that drops a held long-poll', () => {
         socket.on('error', () => resolve())
       })
     }
-    expect((await api('/healthz')).status).toBe(200)
+    expect((await client.GET('/healthz')).response.status).toBe(200)
     expect(store.events.listenerCount).toBe(0)
   })
 
   it('leaves nothing behind when a poll times out or the run ends', async () => {
     const run = await quietRun()
     const baseline = store.events.listenerCount
-    const timedOut = await api(`/v1/runs/${run.id}/messages?after=${run.lastSeq}&wait=0.2`)
-    expect(timedOut.body.messages).toEqual([])
+    const timedOut = await messages(run.id, run.lastSeq, 0.2)
+    expect(timedOut.messages).toEqual([])
     expect(store.events.listenerCount).toBe(baseline)
 
-    await api(`/v1/runs/${run.id}/cancel`, { method: 'POST' })
+    await client.POST('/v1/runs/{run_id}/cancel', { params: { path: { run_id: run.id } } })
     await untilListeners((count) => count === 0)
   })
 })

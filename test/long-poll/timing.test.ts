@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks'
 import { describe, expect, it } from 'vitest'
+import type { MessagePage } from '../../clients/typescript/index.ts'
 import { echo } from '../../src/examples/message-types.ts'
 import { greet, quiz_loop } from '../../src/examples/questions.ts'
 import { call, checkResponse } from '../support/contract.ts'
@@ -7,8 +8,17 @@ import { answer, finished, nextQuestion, startRun } from '../support/contract-ru
 import { STORE_BACKENDS, useServedStore } from '../support/store-backends.ts'
 import { waitFor } from '../support/wait-for.ts'
 
-/** Far above a healthy loopback round trip (a few ms), far below any `wait` used here. */
-const PROMPT_MS = 250
+/**
+ * These tests assert order and cause: a poll with something to return is answered before its
+ * `wait` could have run out, one with nothing is held for its `wait`, and a held one is answered
+ * by the reply it returns. The only clock bounds are the `wait`s themselves (a timer never fires
+ * early) and sanity bounds far from them, which a loaded two-core machine does not miss. How fast
+ * it is on a healthy machine is printed, and measured by `npm run bench`.
+ */
+
+/** A `wait` no test here reaches: a poll answered within half of it was not answered by its timer. */
+const LONG_WAIT_S = 30
+const ANSWERED_BEFORE_WAIT_MS = (LONG_WAIT_S * 1000) / 2
 
 describe.each(STORE_BACKENDS)('the long-poll on a real server ($name store)', (backend) => {
   const { store, server } = useServedStore(backend, [echo, greet, quiz_loop])
@@ -22,16 +32,16 @@ describe.each(STORE_BACKENDS)('the long-poll on a real server ($name store)', (b
     const start = performance.now()
     const response = await fetch(url)
     const at = performance.now()
-    const body = (await checkResponse('GET', url, response)) as { messages: { seq: number; type: string }[] }
     expect(response.status).toBe(200)
+    const body = (await checkResponse('GET', url, response)) as MessagePage
     return { body, at, ms: at - start }
   }
 
   it('answers at once with the messages after the cursor when there are some, however long it may wait', async () => {
     const run = await startRun(server.url, 'greet')
     await nextQuestion(server.url, run.id)
-    const { body, ms } = await timedPoll(run.id, 'after=0&wait=30')
-    expect(ms).toBeLessThan(PROMPT_MS)
+    const { body, ms } = await timedPoll(run.id, `after=0&wait=${LONG_WAIT_S}`)
+    expect(ms).toBeLessThan(ANSWERED_BEFORE_WAIT_MS)
     expect(body).toMatchObject({ next_after: 2, last_seq: 2, run_status: 'awaiting_input' })
     expect(body.messages.map((message) => message.type)).toEqual(['workflow_started', 'text_input'])
   })
@@ -39,8 +49,8 @@ describe.each(STORE_BACKENDS)('the long-poll on a real server ($name store)', (b
   it('answers at once with no messages when the run has finished', async () => {
     const run = await startRun(server.url, 'echo')
     const done = await finished(server.url, run.id)
-    const { body, ms } = await timedPoll(run.id, `after=${done.last_seq}&wait=30`)
-    expect(ms).toBeLessThan(PROMPT_MS)
+    const { body, ms } = await timedPoll(run.id, `after=${done.last_seq}&wait=${LONG_WAIT_S}`)
+    expect(ms).toBeLessThan(ANSWERED_BEFORE_WAIT_MS)
     expect(body).toEqual({ messages: [], next_after: done.last_seq, run_status: 'completed', last_seq: done.last_seq })
   })
 
@@ -48,8 +58,9 @@ describe.each(STORE_BACKENDS)('the long-poll on a real server ($name store)', (b
     const run = await startRun(server.url, 'greet')
     const question = await nextQuestion(server.url, run.id)
     const { body, ms } = await timedPoll(run.id, `after=${question.seq}&wait=0.4`)
+    // Held for its wait (a timer does not fire early; 20 ms for clock granularity), then answered.
     expect(ms).toBeGreaterThanOrEqual(380)
-    expect(ms).toBeLessThan(400 + PROMPT_MS)
+    expect(ms).toBeLessThan(ANSWERED_BEFORE_WAIT_MS)
     expect(body).toEqual({ messages: [], next_after: question.seq, run_status: 'awaiting_input', last_seq: question.seq })
     expect(store.events.listenerCount).toBe(1) // the run's own wait for its answer, nothing of the poll's
   })
@@ -61,30 +72,34 @@ describe.each(STORE_BACKENDS)('the long-poll on a real server ($name store)', (b
     for (let round = 0; round < 15; round++) {
       const question = await nextQuestion(server.url, run.id)
       const listeners = store.events.listenerCount
-      const held = timedPoll(run.id, `after=${question.seq}&wait=20`)
+      let answered = false
+      const held = timedPoll(run.id, `after=${question.seq}&wait=${LONG_WAIT_S}`).finally(() => {
+        answered = true
+      })
       await waitFor(() => store.events.listenerCount > listeners, 'the poll held', { everyMs: 2 })
 
-      // Only a stopwatch: when the store committed the reply, to split the figure below.
+      // Only a stopwatch: when the store committed the reply, to split the figure printed below.
       let appendedAt = 0
       const stopWatching = store.subscribe(run.id, () => {
         appendedAt ||= performance.now()
       })
+      // The order the test is about: the poll is held and still unanswered, then the reply is sent,
+      // then the poll answers with that reply, long before its wait could have run out.
+      expect(answered).toBe(false)
       const sent = performance.now()
       const reply = await answer(server.url, run.id, question.id, question.type === 'text_input' ? `note ${round}` : 'continue')
       const { body, at } = await held
       stopWatching()
+      expect(body.messages[0]).toEqual(reply)
+      expect(at).toBeGreaterThanOrEqual(sent)
+      expect(at - sent).toBeLessThan(ANSWERED_BEFORE_WAIT_MS)
       wakes.push(at - sent)
       deliveries.push(at - appendedAt)
-      expect(body.messages[0]).toEqual(reply)
     }
     console.log(
       `long-poll wake (${store.kind}, ${wakes.length} wakes): reply sent → held poll answered ${summary(wakes)}; ` +
         `reply committed → held poll answered ${summary(deliveries)}`,
     )
-    // Woken by the reply, never by the 20 s timer; typically within a few ms. The generous bound is
-    // on the median, so one sample slowed by a busy machine (GC, other test files) does not fail it.
-    for (const ms of wakes) expect(ms).toBeLessThan(2_000)
-    expect(median(wakes)).toBeLessThan(PROMPT_MS)
     await call(server.url, 'POST', `/v1/runs/${run.id}/cancel`)
   })
 })

@@ -1,3 +1,5 @@
+import type { MessagePage, PollPage } from '../../clients/typescript/index.ts'
+import { followPages } from '../../clients/typescript/index.ts'
 import type { ParleyApp } from '../../src/http/app.ts'
 
 /**
@@ -33,36 +35,45 @@ export async function send(app: ParleyApp, method: string, path: string, options
   return { status: response.status, headers: response.headers, body: /json/.test(type) && text ? JSON.parse(text) : text }
 }
 
-export const FINISHED = ['completed', 'failed', 'cancelled']
-
 /** Who is asking: an API key or other headers (for an `authenticate` hook). */
 export type Who = Pick<SendOptions, 'key' | 'headers'>
 const who = (options: Who): SendOptions => ({ key: options.key, headers: options.headers })
+
+/** `listMessages` in-process as `who`, as a `PollPage` for `followPages`; a status other than 200 is thrown. */
+function logPoll(app: ParleyApp, runId: string, options: Who): PollPage {
+  return async (after): Promise<MessagePage> => {
+    const page = await send(app, 'GET', `/v1/runs/${runId}/messages?after=${after}&wait=5`, who(options))
+    if (page.status !== 200) throw new Error(`listMessages answered ${page.status}: ${JSON.stringify(page.body)}`)
+    return page.body
+  }
+}
+
+/** Enough long-polls for any test workflow; a hung run fails the test instead of hanging it. */
+const MAX_POLLS = 200
 
 /** Long-polls the run's log from `after` until the run has finished; returns every message read. */
 export async function drain(app: ParleyApp, runId: string, options: Who & { after?: number } = {}) {
   // biome-ignore lint/suspicious/noExplicitAny: messages are read loosely, as above
   const messages: any[] = []
-  let after = options.after ?? 0
-  for (let polls = 0; polls < 200; polls++) {
-    const page = await send(app, 'GET', `/v1/runs/${runId}/messages?after=${after}&wait=5`, who(options))
-    if (page.status !== 200) throw new Error(`listMessages answered ${page.status}: ${JSON.stringify(page.body)}`)
-    messages.push(...page.body.messages)
-    after = page.body.next_after
-    if (FINISHED.includes(page.body.run_status) && after >= page.body.last_seq) return messages
+  let polls = 0
+  for await (const page of followPages(logPoll(app, runId, options), { after: options.after ?? 0, retries: 0 })) {
+    messages.push(...page.messages)
+    if (++polls >= MAX_POLLS) throw new Error(`run ${runId} did not finish`)
   }
-  throw new Error(`run ${runId} did not finish`)
+  return messages
 }
 
 /** Long-polls until the run waits on a question, and returns that question. */
 export async function pendingQuestion(app: ParleyApp, runId: string, options: Who = {}) {
-  let after = 0
-  for (let polls = 0; polls < 200; polls++) {
-    const run = await send(app, 'GET', `/v1/runs/${runId}`, who(options))
-    if (run.body.pending_question) return run.body.pending_question
-    if (FINISHED.includes(run.body.status)) throw new Error(`run ${runId} finished (${run.body.status}) without asking`)
-    const page = await send(app, 'GET', `/v1/runs/${runId}/messages?after=${after}&wait=5`, who(options))
-    after = page.body.next_after
+  const getRun = async () => (await send(app, 'GET', `/v1/runs/${runId}`, who(options))).body
+  let run = await getRun()
+  if (run.pending_question) return run.pending_question
+  // Each new page of the log is a moment the run may have asked: look again then, and only then.
+  let polls = 0
+  for await (const _page of followPages(logPoll(app, runId, options), { after: run.last_seq ?? 0, retries: 0 })) {
+    run = await getRun()
+    if (run.pending_question) return run.pending_question
+    if (++polls >= MAX_POLLS) throw new Error(`run ${runId} never asked a question`)
   }
-  throw new Error(`run ${runId} never asked a question`)
+  throw new Error(`run ${runId} finished (${(await getRun()).status}) without asking`)
 }

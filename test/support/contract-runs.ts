@@ -1,3 +1,5 @@
+import type { MessagePage, PollPage } from '../../clients/typescript/index.ts'
+import { followPages } from '../../clients/typescript/index.ts'
 import type { ParleyApp } from '../../src/http/app.ts'
 import type { Checked } from './contract.ts'
 import { call } from './contract.ts'
@@ -10,7 +12,6 @@ import { waitFor } from './wait-for.ts'
 
 type Target = ParleyApp | string
 
-const FINISHED = ['completed', 'failed', 'cancelled']
 /** Enough long-polls for any test workflow; a hung run fails the test instead of hanging it. */
 const MAX_POLLS = 200
 
@@ -25,26 +26,31 @@ export async function startRun(target: Target, workflow: string, params?: Record
 export async function readLog(target: Target, runId: string, after = 0, limit = 100) {
   // biome-ignore lint/suspicious/noExplicitAny: the contract checked every message's shape
   const messages: any[] = []
-  let cursor = after
-  for (let polls = 0; polls < MAX_POLLS; polls++) {
-    const page = await listMessages(target, runId, `after=${cursor}&wait=5&limit=${limit}`)
-    messages.push(...page.body.messages)
-    cursor = page.body.next_after
-    if (FINISHED.includes(page.body.run_status) && cursor >= page.body.last_seq) return messages
+  let polls = 0
+  for await (const page of followPages(logPoll(target, runId, { wait: 5, limit }), { after, retries: 0 })) {
+    messages.push(...page.messages)
+    if (++polls >= MAX_POLLS) throw new Error(`run ${runId} did not finish`)
   }
-  throw new Error(`run ${runId} did not finish`)
+  return messages
 }
 
 /** Long-polls until the run waits on a question; returns the question (from `getRun`). */
 export async function nextQuestion(target: Target, runId: string) {
-  for (let polls = 0; polls < MAX_POLLS; polls++) {
+  const getRun = async () => {
     const run = await read(target, `/v1/runs/${runId}`)
     if (run.status !== 200) throw new Error(`getRun answered ${run.status}: ${JSON.stringify(run.body)}`)
-    if (run.body.pending_question) return run.body.pending_question
-    if (FINISHED.includes(run.body.status)) throw new Error(`run ${runId} finished (${run.body.status}) without asking`)
-    await listMessages(target, runId, `after=${run.body.last_seq}&wait=5`)
+    return run.body
   }
-  throw new Error(`run ${runId} never asked a question`)
+  let run = await getRun()
+  if (run.pending_question) return run.pending_question
+  // Each new page of the log is a moment the run may have asked: look again then, and only then.
+  let polls = 0
+  for await (const _page of followPages(logPoll(target, runId, { wait: 5 }), { after: run.last_seq, retries: 0 })) {
+    run = await getRun()
+    if (run.pending_question) return run.pending_question
+    if (++polls >= MAX_POLLS) throw new Error(`run ${runId} never asked a question`)
+  }
+  throw new Error(`run ${runId} finished (${(await getRun()).status}) without asking`)
 }
 
 /** Answers and expects the reply to be recorded (201). */
@@ -58,6 +64,12 @@ export async function answer(target: Target, runId: string, questionId: string, 
 export async function finished(target: Target, runId: string) {
   await readLog(target, runId)
   return (await call(target, 'GET', `/v1/runs/${runId}`)).body
+}
+
+/** `listMessages` through `call` (checked against the contract), as a `PollPage` for `followPages`. */
+export function logPoll(target: Target, runId: string, query: { wait: number; limit?: number }): PollPage {
+  const limit = query.limit === undefined ? '' : `&limit=${query.limit}`
+  return async (after): Promise<MessagePage> => (await listMessages(target, runId, `after=${after}&wait=${query.wait}${limit}`)).body
 }
 
 export async function listMessages(target: Target, runId: string, query: string): Promise<Checked> {

@@ -1,18 +1,16 @@
+import type { Message } from '../../clients/typescript/index.ts'
 import type { FakeReply, RecordedRequest } from './fake-openai.ts'
 
 /** Helpers the durable-runs tests share: comparing logs across runs, and a deterministic fake model. */
-
-// biome-ignore lint/suspicious/noExplicitAny: messages as the contract-checked responses give them
-type LoggedMessage = any
 
 /**
  * A log as a user reads it, without what differs from one run to another of the same
  * conversation (ids, times, the question a reply names): two runs given the same answers must
  * read the same, however often one of them was interrupted.
  */
-export function conversationOf(log: LoggedMessage[]) {
+export function conversationOf(log: Message[]) {
   return log.map((message) => {
-    const content = { ...message.content }
+    const content: Record<string, unknown> = { ...message.content }
     if (message.type === 'reply') delete content.question_id
     if (message.type === 'text_input' || message.type === 'multiple_choice') delete content.expires_at
     return { seq: message.seq, type: message.type, sender: message.sender, recipient: message.recipient, content }
@@ -20,7 +18,7 @@ export function conversationOf(log: LoggedMessage[]) {
 }
 
 /** Whether every message appears once, in seq order 1, 2, 3 … */
-export function seqsOf(log: LoggedMessage[]): number[] {
+export function seqsOf(log: Message[]): number[] {
   return log.map((message) => message.seq)
 }
 

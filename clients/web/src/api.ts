@@ -1,18 +1,12 @@
 import type { components } from '../../../generated/v1.d.ts'
 import type { Message, ParleyClient, Problem } from '../../typescript/index.ts'
-import { createClient } from '../../typescript/index.ts'
+import { createClient, ParleyApiError } from '../../typescript/index.ts'
 
-export type { Answer, Message, Problem, Question, Run, Workflow } from '../../typescript/index.ts'
-export type RunStatus = components['schemas']['RunStatus']
-export type MessagePage = components['schemas']['MessagePage']
+export type { Answer, Message, MessagePage, Problem, Question, Run, RunStatus, Workflow } from '../../typescript/index.ts'
+export { isFinished } from '../../typescript/index.ts'
 export type FieldError = components['schemas']['FieldError']
 /** One member of the message union, by its `type`. */
 export type MessageOf<T extends Message['type']> = Extract<Message, { type: T }>
-
-const FINISHED: ReadonlySet<RunStatus> = new Set(['completed', 'failed', 'cancelled'])
-export function isFinished(status: RunStatus): boolean {
-  return FINISHED.has(status)
-}
 
 /**
  * The page's connection to one Parley API: the typed client (openapi-fetch over the generated
@@ -62,9 +56,11 @@ export class ApiSession {
   }
 }
 
-/** One line a person can read, from whatever a failed call gave back (a problem, or nothing). */
+/** One line a person can read, from whatever a failed call gave back (a problem, a `ParleyApiError`, or nothing). */
 export function describeFailure(error: unknown, response?: Response): string {
   if (isProblem(error)) return error.detail || error.title
+  if (error instanceof ParleyApiError)
+    return error.problem ? error.problem.detail || error.problem.title : `The API answered ${error.status}`
   if (error instanceof Error) return navigator.onLine ? `Cannot reach the API (${error.message})` : 'You are offline'
   return response ? `The API answered ${response.status} ${response.statusText}` : 'Something went wrong'
 }

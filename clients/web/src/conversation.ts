@@ -1,3 +1,5 @@
+import type { PollPage } from '../../typescript/index.ts'
+import { followPages, pollMessages } from '../../typescript/index.ts'
 import type { Answer, ApiSession, Message, MessageOf, MessagePage, Question, Run, RunStatus } from './api.ts'
 import { describeFailure, isFinished, isProblem } from './api.ts'
 import { confirmPrompt } from './confirm-prompt.ts'
@@ -28,8 +30,8 @@ export interface Conversation {
  * (`listMessages?after=<last seq>&wait=25`). Each message is rendered once, keyed by its seq, so a
  * retried poll, a reload or a second tab shows exactly the log, nothing doubled or skipped.
  *
- * The loop is written here rather than with the typed client's `messages()` iterator because the
- * page also shows `run_status`, which each page of the long-poll carries.
+ * The cursor loop is the typed client's `followPages`, which yields whole pages rather than
+ * messages because the page also shows `run_status`, which each page of the long-poll carries.
  */
 export function openConversation(session: ApiSession, runId: string, hooks: ConversationHooks): Conversation {
   const stop = new AbortController()
@@ -198,25 +200,19 @@ export function openConversation(session: ApiSession, runId: string, hooks: Conv
     describeRun(run)
     reportedStatus = run.status
     setStatus(run.status)
-    let failures = 0
     let focused: QuestionWidget | undefined
-    while (!signal.aborted) {
-      try {
-        const {
-          data: page,
-          error,
-          response,
-        } = await session.client.GET('/v1/runs/{run_id}/messages', {
-          params: { path: { run_id: runId }, query: { after: lastSeq, wait: WAIT_SECONDS } },
-          signal,
-        })
-        if (!page) {
-          // 5xx and 408 are worth another try from the same cursor; any other problem is final.
-          if (response.status >= 500 || response.status === 408) throw new Error(`HTTP ${response.status}`)
-          showNote(describeFailure(error, response))
-          return
-        }
-        failures = 0
+    // `session.client` is read at each poll: a key entered meanwhile reconnects it.
+    const poll: PollPage = (after, signal) => pollMessages(session.client, runId, WAIT_SECONDS)(after, signal)
+    const pages = followPages(poll, {
+      after: lastSeq,
+      signal,
+      // A page stays open as long as the reader wants: keep reconnecting, every 10 s at most.
+      retries: Number.POSITIVE_INFINITY,
+      retryDelayMs: (failures) => Math.min(10_000, 250 * 2 ** Math.min(failures, 6)),
+      onRetry: (error) => showNote(`Reconnecting… (${describeFailure(error)})`),
+    })
+    try {
+      for await (const page of pages) {
         showNote(undefined)
         apply(page)
         const waiting = pendingQuestion()
@@ -225,18 +221,15 @@ export function openConversation(session: ApiSession, runId: string, hooks: Conv
           // Only when the user is not typing somewhere else on the page.
           if (document.activeElement === document.body || log.contains(document.activeElement)) waiting.focus()
         }
-        if (isFinished(page.run_status) && lastSeq >= page.last_seq) {
-          // The whole log is in: a question still without a reply will never get one.
-          closeUnanswered(page.run_status)
-          return
-        }
-      } catch (error) {
-        if (signal.aborted) return
-        failures += 1
-        showNote(`Reconnecting… (${describeFailure(error)})`)
-        await sleep(Math.min(10_000, 250 * 2 ** Math.min(failures, 6)), signal)
       }
+    } catch (error) {
+      if (signal.aborted) return
+      // Not worth another try (a 4xx problem, say): the note says what the API answered.
+      showNote(describeFailure(error))
+      return
     }
+    // The whole log is in: a question still without a reply will never get one.
+    if (currentStatus !== undefined) closeUnanswered(currentStatus)
   }
 
   follow().catch((error: unknown) => {
@@ -264,18 +257,4 @@ async function sendAnswer(session: ApiSession, runId: string, question: Question
   } catch (error) {
     return { ok: false, error: describeFailure(error), stillPending: true }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms)
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer)
-        resolve()
-      },
-      { once: true },
-    )
-  })
 }
