@@ -15,6 +15,7 @@ const contractOn = (store: 'sqlite' | 'postgres') => ({
 
 export default defineConfig({
   test: {
+    globalSetup: ['test/support/build-web-ui.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Browser and multi-process tests start servers and Chromium; two cores want few at once.

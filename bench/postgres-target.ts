@@ -30,7 +30,7 @@ export async function postgresTarget(options: {
     PARLEY_PG_POOL_SIZE: '20',
   }
   const profile = options.profile ? ['--cpu-prof', `--cpu-prof-dir=${options.profile}`] : []
-  const node = (args: string[]) => ['node', ...profile, 'bin/parley.mjs', ...args]
+  const node = (args: string[]) => ['node', ...profile, 'scripts/parley.mjs', ...args]
   const repo = join(import.meta.dirname, '..')
   const worker = launch('parley-postgres worker', node(['worker', 'bench/workflows.ts']), {
     cwd: repo,

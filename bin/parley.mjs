@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Loads TypeScript on the fly (tsx), so `parley serve ./my-workflows.ts` needs no build step.
+// The `parley` command, from the compiled package (dist/, written by `npm run build`).
+// tsx loads TypeScript on the fly, so `parley serve ./my-workflows.ts` needs no build step.
 import { register as registerCommonJs } from 'tsx/cjs/api'
 import { register } from 'tsx/esm/api'
 
@@ -7,4 +8,4 @@ import { register } from 'tsx/esm/api'
 // and with the ESM hook alone Node refuses it (ERR_REQUIRE_CYCLE_MODULE).
 registerCommonJs()
 register()
-await import('../src/cli/main.ts')
+await import('../dist/src/cli/main.js')

@@ -10,7 +10,11 @@ export const USAGE_ERROR = 2
  * and returns null: the command then does nothing. An unknown flag or a missing value is a
  * one-line CliError with the usage, exit code 2.
  */
-export function parseCommandLine<const O extends NonNullable<ParseArgsConfig['options']>>(args: string[], usage: string, options: O) {
+export function parseCommandLine<const O extends NonNullable<ParseArgsConfig['options']>>(
+  args: string[],
+  usage: string,
+  options: O,
+): ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>> | null {
   if (args.includes('--help') || args.includes('-h')) {
     console.log(usage)
     return null

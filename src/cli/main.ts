@@ -6,6 +6,7 @@ const USAGE = `Usage:
   parley worker [workflows.ts]       executes runs for API processes started with --no-worker (PostgreSQL)
   parley migrate                     brings the PostgreSQL schema up to date (DATABASE_URL)
   parley ui --api http://localhost:8008 [--port 8888]   the web UI alone, on its own origin
+  parley spec [workflows.ts] [--output openapi.json]   the module's OpenAPI document, without a server
 
 Without a module, serves the example workflows. parley <command> --help for a command's options.\nEnvironment: see the README (Configuration).`
 
@@ -20,6 +21,8 @@ async function main(argv: string[]): Promise<void> {
       return (await import('./migrate-command.ts')).migrateCommand(rest)
     case 'ui':
       return (await import('./ui-command.ts')).uiCommand(rest)
+    case 'spec':
+      return (await import('./spec-command.ts')).specCommand(rest)
     case undefined:
     case 'help':
     case '--help':

@@ -3,7 +3,7 @@ import { EXAMPLE_PROBLEMS, EXAMPLE_RUN_ID } from '../schemas/examples.ts'
 import { ProblemSchema } from '../schemas/problem.ts'
 import { RETRY_AFTER_SECONDS } from './problem.ts'
 
-interface HeaderObject {
+export interface HeaderObject {
   [extension: `x-${string}`]: unknown
   description: string
   required: true

@@ -1,9 +1,9 @@
 import type { Context, Env, Hono } from 'hono'
-import type { WebUIBundle } from '../../clients/web/bundle.ts'
-import { webUIBundle } from '../../clients/web/bundle.ts'
-import { indexHtml } from '../../clients/web/index-html.ts'
 import type { CspDirectives } from './security-headers.ts'
 import { NOSNIFF, pageSecurityHeaders } from './security-headers.ts'
+import type { WebUIBundle } from './web-ui-assets.ts'
+import { webUIBundle } from './web-ui-assets.ts'
+import { indexHtml } from './web-ui-page.ts'
 
 export interface WebUIOptions {
   /**
@@ -17,8 +17,8 @@ const ASSETS_PATH = '/ui/'
 const IMMUTABLE = 'public, max-age=31536000, immutable'
 
 /**
- * Serves the web UI (clients/web) from memory: the page at `/`, its script and stylesheet under
- * `/ui/`. The bundle is built by esbuild on first use, once per process.
+ * Serves the web UI (clients/web): the page at `/`, its script and stylesheet under `/ui/`, as
+ * bundled by `npm run build` (read once per process, then served from memory).
  *
  * @example
  * createApp({ workflows, mountUI: mountWebUI })                                // same origin
@@ -27,7 +27,7 @@ const IMMUTABLE = 'public, max-age=31536000, immutable'
 export function mountWebUI<E extends Env>(app: Hono<E>, options: WebUIOptions = {}): void {
   const apiBaseUrl = options.apiBaseUrl === undefined ? '' : normalizeApiBaseUrl(options.apiBaseUrl)
   const apiOrigin = apiBaseUrl === '' ? '' : new URL(apiBaseUrl).origin
-  // Start bundling now, so the first visitor does not wait; a failure surfaces on that request.
+  // Read the files now, so the first visitor does not wait; a failure surfaces on that request.
   webUIBundle().catch(() => undefined)
 
   app.get('/', async (c) => {

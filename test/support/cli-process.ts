@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 
-/** The repository root, where `bin/parley.mjs` is started from. */
+/** The repository root, where `scripts/parley.mjs` is started from. */
 export const REPO = fileURLToPath(new URL('../../', import.meta.url))
 
 /** A `parley` command a test started: the process, all it printed so far, and its end. */
@@ -17,11 +17,12 @@ export interface CliProcess {
 }
 
 /**
- * Runs `node bin/parley.mjs ...args` from the repository root, the real command as a user starts
- * it; `env` defaults to this process's environment.
+ * Runs `node scripts/parley.mjs ...args` from the repository root: the real command from the
+ * TypeScript sources (the packed package's bin/parley.mjs runs the same CLI compiled, and
+ * test/package/packed-tarball.test.ts starts that one); `env` defaults to this process's environment.
  */
 export function spawnParleyCli(args: string[], env?: NodeJS.ProcessEnv): CliProcess {
-  const child = spawn(process.execPath, ['bin/parley.mjs', ...args], { cwd: REPO, env })
+  const child = spawn(process.execPath, ['scripts/parley.mjs', ...args], { cwd: REPO, env })
   let output = ''
   const collect = (chunk: Buffer) => {
     output += chunk.toString()

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os'
 import { resolve } from 'node:path'
-import Database from 'better-sqlite3'
+import { Database } from './driver.ts'
 
 /** Who holds a SQLite file, as it wrote itself into the file's `server_owner` row. */
 export interface FileHolder {
@@ -49,7 +49,7 @@ export function lockSqliteFile(path: string): FileLock {
 }
 
 /** Writes this process into the file as its holder (in the store's own transaction-free setup). */
-export function recordHolder(db: Database.Database): void {
+export function recordHolder(db: Database): void {
   db.prepare(
     `INSERT INTO server_owner (id, pid, hostname, started_at) VALUES (1, ?, ?, ?)
      ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, hostname = excluded.hostname, started_at = excluded.started_at`,

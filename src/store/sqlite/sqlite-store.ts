@@ -1,5 +1,4 @@
 import { dirname } from 'node:path'
-import Database from 'better-sqlite3'
 import type { Message } from '../../schemas/messages.ts'
 import { FINISHED_STATUSES } from '../../schemas/runs.ts'
 import { takeWithinBytes } from '../page-bytes.ts'
@@ -8,6 +7,7 @@ import { parse, RUN_COLUMNS, toJournalEntry, toRecord, toRunRow } from '../run-r
 import type { QuestionRecord } from '../store.ts'
 import type { LeaseRow } from '../sync-store.ts'
 import { createSyncStore } from '../sync-store.ts'
+import { Database } from './driver.ts'
 import type { FileLock } from './file-lock.ts'
 import { lockSqliteFile, recordHolder } from './file-lock.ts'
 import { MIGRATIONS } from './migrations.ts'
@@ -38,7 +38,7 @@ export function createSqliteStore(path: string) {
     lock = lockSqliteFile(path)
     makeOwnerOnlyFile(path)
   }
-  let db: Database.Database
+  let db: Database
   try {
     db = new Database(path)
     db.pragma('journal_mode = WAL')
@@ -208,7 +208,7 @@ export function createSqliteStore(path: string) {
   })
 }
 
-function migrate(db: Database.Database): void {
+function migrate(db: Database): void {
   const current = db.pragma('user_version', { simple: true }) as number
   for (const [index, sql] of MIGRATIONS.entries()) {
     const version = index + 1

@@ -1,4 +1,4 @@
-import type { WebUIBundle } from './bundle.ts'
+import type { WebUIBundle } from './web-ui-assets.ts'
 
 export interface IndexHtmlOptions {
   /** The API the page talks to; empty for the page's own origin. */
