@@ -34,9 +34,9 @@ export interface FollowLog {
 /**
  * The log of a run as a stream of pages, for `GET /v1/runs/{run_id}/events`: the long-poll
  * (`waitForMessages`) in a loop that follows its own cursor. The first `next()` opens it (`open`):
- * a refusal is thrown there, before anything is streamed. Each page has the messages after the
- * previous one; an empty page means `heartbeatMs` passed with nothing new (the caller sends a
- * heartbeat). It ends after the finished run's last message, when the client goes away (`signal`)
+ * a refusal is thrown there, before anything is streamed, and it yields the first page even when
+ * empty. Each later page has the messages after the previous one; an empty one means `heartbeatMs`
+ * passed with nothing new (the caller sends a heartbeat). It ends after the finished run's last message, when the client goes away (`signal`)
  * or when the server stops; its listener, timer and held place are gone whichever way it ends,
  * including a consumer that stops iterating once it has begun (`return()` runs the `finally`).
  */

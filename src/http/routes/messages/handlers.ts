@@ -51,6 +51,8 @@ export const streamRunEvents: RouteHandler<typeof streamRunEventsRoute, AppEnv> 
     try {
       for (let step = first; !step.done && !stream.aborted; step = await pages.next()) {
         const page = step.value
+        // The first page may be empty (nothing after the cursor yet); every later empty one is a heartbeat's due.
+        if (page.messages.length === 0 && step === first) continue
         // One write per page: a burst of messages leaves in one chunk.
         await stream.write(page.messages.length === 0 ? ': heartbeat\n\n' : page.messages.map(messageEvent).join(''))
       }
