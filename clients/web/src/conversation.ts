@@ -26,8 +26,9 @@ export interface Conversation {
 }
 
 /**
- * A run's conversation: replays the log from seq 0, then follows it live through the long-poll
- * (`listMessages?after=<last seq>&wait=25`). Each message is rendered once, keyed by its seq, so a
+ * A run's conversation: replays the log from seq 0, then follows it live through the event stream
+ * (`GET /v1/runs/{run_id}/events`), or the long-poll (`listMessages?after=<last seq>&wait=25`)
+ * when the server has no stream or it keeps failing. Each message is rendered once, keyed by its seq, so a
  * retried poll, a reload or a second tab shows exactly the log, nothing doubled or skipped.
  *
  * The cursor loop is the typed client's `followPages`, which yields whole pages rather than
@@ -201,6 +202,82 @@ export function openConversation(session: ApiSession, runId: string, hooks: Conv
     reportedStatus = run.status
     setStatus(run.status)
     let focused: QuestionWidget | undefined
+    const onPage = (page: MessagePage) => {
+      showNote(undefined)
+      apply(page)
+      const waiting = pendingQuestion()
+      if (waiting && waiting !== focused) {
+        focused = waiting
+        // Only when the user is not typing somewhere else on the page.
+        if (document.activeElement === document.body || log.contains(document.activeElement)) waiting.focus()
+      }
+    }
+    try {
+      await followStream(signal, onPage)
+    } catch {
+      if (signal.aborted) return
+      // No stream here (a server older than it answers 404) or it kept failing: the long-poll,
+      // which every server has, takes over from the last message shown.
+      try {
+        await followPolls(signal, onPage)
+      } catch (error) {
+        if (signal.aborted) return
+        // Not worth another try (a 4xx problem, say): the note says what the API answered.
+        showNote(describeFailure(error))
+        return
+      }
+    }
+    // The whole log is in: a question still without a reply will never get one.
+    if (currentStatus !== undefined) closeUnanswered(currentStatus)
+  }
+
+  /**
+   * The log pushed over Server-Sent Events (`streamMessages`: fetch, so the API key goes in the
+   * `Authorization` header, which `EventSource` cannot send). Its events are messages alone, so the
+   * run's status is read again (`getRun`, one request at a time) as they come, and at the end.
+   */
+  async function followStream(signal: AbortSignal, onPage: (page: MessagePage) => void) {
+    const refreshStatus = statusReader(signal)
+    const messages = session.client.streamMessages(runId, {
+      after: lastSeq,
+      signal,
+      retries: 3,
+      onRetry: (error) => showNote(`Reconnecting… (${describeFailure(error)})`),
+    })
+    for await (const message of messages) {
+      onPage({ messages: [message], run_status: currentStatus ?? 'running', next_after: message.seq, last_seq: message.seq })
+      void refreshStatus()
+    }
+    await refreshStatus()
+  }
+
+  /** Reads the run's status and shows it; a call while one is under way asks for one more read after it, not a second at once. */
+  function statusReader(signal: AbortSignal): () => Promise<void> {
+    let reading: Promise<void> | undefined
+    let again = false
+    return () => {
+      if (reading) {
+        again = true
+        return reading
+      }
+      reading = (async () => {
+        do {
+          again = false
+          const read = await session.client.GET('/v1/runs/{run_id}', { params: { path: { run_id: runId } }, signal }).catch(() => undefined)
+          if (read?.data) {
+            reportedStatus = read.data.status
+            setStatus(read.data.status)
+          }
+        } while (again && !signal.aborted)
+      })().finally(() => {
+        reading = undefined
+      })
+      return reading
+    }
+  }
+
+  /** The log by long-polling `listMessages`, page by page, each with the run's status. */
+  async function followPolls(signal: AbortSignal, onPage: (page: MessagePage) => void) {
     // `session.client` is read at each poll: a key entered meanwhile reconnects it.
     const poll: PollPage = (after, signal) => pollMessages(session.client, runId, WAIT_SECONDS)(after, signal)
     const pages = followPages(poll, {
@@ -211,25 +288,7 @@ export function openConversation(session: ApiSession, runId: string, hooks: Conv
       retryDelayMs: (failures) => Math.min(10_000, 250 * 2 ** Math.min(failures, 6)),
       onRetry: (error) => showNote(`Reconnecting… (${describeFailure(error)})`),
     })
-    try {
-      for await (const page of pages) {
-        showNote(undefined)
-        apply(page)
-        const waiting = pendingQuestion()
-        if (waiting && waiting !== focused) {
-          focused = waiting
-          // Only when the user is not typing somewhere else on the page.
-          if (document.activeElement === document.body || log.contains(document.activeElement)) waiting.focus()
-        }
-      }
-    } catch (error) {
-      if (signal.aborted) return
-      // Not worth another try (a 4xx problem, say): the note says what the API answered.
-      showNote(describeFailure(error))
-      return
-    }
-    // The whole log is in: a question still without a reply will never get one.
-    if (currentStatus !== undefined) closeUnanswered(currentStatus)
+    for await (const page of pages) onPage(page)
   }
 
   follow().catch((error: unknown) => {
