@@ -378,7 +378,7 @@ export type paths = {
         };
         /**
          * Read a run’s messages (long-poll)
-         * @description Returns at once with the messages whose `seq` is greater than `after` (up to `limit`) when there are any, or at once with none when the run has finished. Otherwise holds the request until a message arrives or `wait` seconds (at most 60) pass, then answers with an empty list. Send `next_after` as `after` next time: following it, no message is ever skipped or repeated, across reconnects and restarts. A page holds at most `limit` messages and at most the server’s byte budget of them (4 MiB of message JSON by default, `PARLEY_MAX_PAGE_BYTES`), but always at least one: fewer messages than `limit` does not mean the log has ended — `last_seq` greater than `next_after` says more are waiting. A user may hold only so many polls waiting at once (100 by default): one more that would wait is answered 429 `too_many_held_polls`, with `Retry-After` at the end of the soonest of them.
+         * @description Returns at once with the messages whose `seq` is greater than `after` (up to `limit`) when there are any, or at once with none when the run has finished. Otherwise holds the request until a message arrives or `wait` seconds (at most 60) pass, then answers with an empty list. Send `next_after` as `after` next time: following it, no message is ever skipped or repeated, across reconnects and restarts. A page holds at most `limit` messages and at most the server’s byte budget of them (4 MiB of message JSON by default, `PARLEY_MAX_PAGE_BYTES`), but always at least one: fewer messages than `limit` does not mean the log has ended — `last_seq` greater than `next_after` says more are waiting. A user may hold only so many polls waiting (and event streams open) at once (100 by default): one more that would wait is answered 429 `too_many_held_polls`, with `Retry-After` at the end of the soonest of them.
          */
         get: operations["listMessages"];
         put?: never;
@@ -1177,7 +1177,7 @@ export type components = {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description A per-user limit was reached; `code` says which: `too_many_active_runs` (finish or cancel a run), `rate_limited` (runs started too fast), `too_many_held_polls` (too many long-polls waiting at once). Retry after `Retry-After` seconds */
+        /** @description A per-user limit was reached; `code` says which: `too_many_active_runs` (finish or cancel a run), `rate_limited` (runs started too fast), `too_many_held_polls` (too many long-polls waiting, or event streams open, at once). Retry after `Retry-After` seconds */
         TooManyRequests: {
             headers: {
                 /**

@@ -65,7 +65,7 @@ describe('client.streamMessages (Server-Sent Events)', () => {
   })
 
   it('resumes from the last message after a dropped connection: no gap, no duplicate', async () => {
-    const { port, url } = await boot()
+    const { port } = await boot()
     const proxy = await startTcpProxy({ host: '127.0.0.1', port })
     try {
       const client = createClient({ baseUrl: `http://127.0.0.1:${proxy.port}`, fetch: checked })

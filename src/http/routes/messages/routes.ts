@@ -24,7 +24,7 @@ export const listMessagesRoute = createRoute({
     'A page holds at most `limit` messages and at most the server’s byte budget of them (4 MiB of message JSON by ' +
     'default, `PARLEY_MAX_PAGE_BYTES`), but always at least one: fewer messages than `limit` does not mean the log ' +
     'has ended — `last_seq` greater than `next_after` says more are waiting. ' +
-    'A user may hold only so many polls waiting at once (100 by default): one more that would wait is answered ' +
+    'A user may hold only so many polls waiting (and event streams open) at once (100 by default): one more that would wait is answered ' +
     '429 `too_many_held_polls`, with `Retry-After` at the end of the soonest of them.',
   request: { params: RunIdParamSchema, query: ListMessagesQuerySchema },
   responses: {
