@@ -967,7 +967,7 @@ export type components = {
             workflows: number;
             /** @description Runs executing in this process now. Present only when auth is off: with keys, /healthz says nothing of the load */
             executing_runs?: number;
-            /** @description Long-polls this process is holding open now. Present only when auth is off, as `executing_runs` */
+            /** @description Long-polls (and event streams) this process is holding open now. Present only when auth is off, as `executing_runs` */
             held_polls?: number;
         };
     };

@@ -1,17 +1,14 @@
-import type { PollPage } from '../../typescript/index.ts'
-import { followPages, pollMessages } from '../../typescript/index.ts'
 import type { Answer, ApiSession, Message, MessageOf, MessagePage, Question, Run, RunStatus } from './api.ts'
 import { describeFailure, isFinished, isProblem } from './api.ts'
 import { confirmPrompt } from './confirm-prompt.ts'
 import { h, shortTime, uid } from './dom.ts'
+import { followRun } from './follow-run.ts'
 import type { MessageViewContext } from './message-views.ts'
 import { renderMessage } from './message-views.ts'
 import { questionExpiryOf } from './question-expiry.ts'
 import type { QuestionWidget, SendOutcome } from './question-widgets.ts'
 import { statusBadge } from './status.ts'
 
-/** Seconds each long-poll may be held; under the usual 30 s proxy timeouts. */
-const WAIT_SECONDS = 25
 const NEAR_BOTTOM_PX = 120
 
 export interface ConversationHooks {
@@ -31,8 +28,8 @@ export interface Conversation {
  * when the server has no stream or it keeps failing. Each message is rendered once, keyed by its seq, so a
  * retried poll, a reload or a second tab shows exactly the log, nothing doubled or skipped.
  *
- * The cursor loop is the typed client's `followPages`, which yields whole pages rather than
- * messages because the page also shows `run_status`, which each page of the long-poll carries.
+ * How the log is followed (stream or long-poll) is `followRun`'s business: it hands over pages,
+ * each with the run's status as far as it knows it.
  */
 export function openConversation(session: ApiSession, runId: string, hooks: ConversationHooks): Conversation {
   const stop = new AbortController()
@@ -212,83 +209,27 @@ export function openConversation(session: ApiSession, runId: string, hooks: Conv
         if (document.activeElement === document.body || log.contains(document.activeElement)) waiting.focus()
       }
     }
+    const following = followRun(session, runId, {
+      after: lastSeq,
+      status: run.status,
+      signal,
+      onPage,
+      onStatus: (next) => {
+        reportedStatus = next
+        setStatus(next)
+      },
+      onRetry: (error) => showNote(`Reconnecting… (${describeFailure(error)})`),
+    })
     try {
-      await followStream(signal, onPage)
-    } catch {
+      await following
+    } catch (error) {
       if (signal.aborted) return
-      // No stream here (a server older than it answers 404) or it kept failing: the long-poll,
-      // which every server has, takes over from the last message shown.
-      try {
-        await followPolls(signal, onPage)
-      } catch (error) {
-        if (signal.aborted) return
-        // Not worth another try (a 4xx problem, say): the note says what the API answered.
-        showNote(describeFailure(error))
-        return
-      }
+      // Not worth another try (a 4xx problem, say): the note says what the API answered.
+      showNote(describeFailure(error))
+      return
     }
     // The whole log is in: a question still without a reply will never get one.
     if (currentStatus !== undefined) closeUnanswered(currentStatus)
-  }
-
-  /**
-   * The log pushed over Server-Sent Events (`streamMessages`: fetch, so the API key goes in the
-   * `Authorization` header, which `EventSource` cannot send). Its events are messages alone, so the
-   * run's status is read again (`getRun`, one request at a time) as they come, and at the end.
-   */
-  async function followStream(signal: AbortSignal, onPage: (page: MessagePage) => void) {
-    const refreshStatus = statusReader(signal)
-    const messages = session.client.streamMessages(runId, {
-      after: lastSeq,
-      signal,
-      retries: 3,
-      onRetry: (error) => showNote(`Reconnecting… (${describeFailure(error)})`),
-    })
-    for await (const message of messages) {
-      onPage({ messages: [message], run_status: currentStatus ?? 'running', next_after: message.seq, last_seq: message.seq })
-      void refreshStatus()
-    }
-    await refreshStatus()
-  }
-
-  /** Reads the run's status and shows it; a call while one is under way asks for one more read after it, not a second at once. */
-  function statusReader(signal: AbortSignal): () => Promise<void> {
-    let reading: Promise<void> | undefined
-    let again = false
-    return () => {
-      if (reading) {
-        again = true
-        return reading
-      }
-      reading = (async () => {
-        do {
-          again = false
-          const read = await session.client.GET('/v1/runs/{run_id}', { params: { path: { run_id: runId } }, signal }).catch(() => undefined)
-          if (read?.data) {
-            reportedStatus = read.data.status
-            setStatus(read.data.status)
-          }
-        } while (again && !signal.aborted)
-      })().finally(() => {
-        reading = undefined
-      })
-      return reading
-    }
-  }
-
-  /** The log by long-polling `listMessages`, page by page, each with the run's status. */
-  async function followPolls(signal: AbortSignal, onPage: (page: MessagePage) => void) {
-    // `session.client` is read at each poll: a key entered meanwhile reconnects it.
-    const poll: PollPage = (after, signal) => pollMessages(session.client, runId, WAIT_SECONDS)(after, signal)
-    const pages = followPages(poll, {
-      after: lastSeq,
-      signal,
-      // A page stays open as long as the reader wants: keep reconnecting, every 10 s at most.
-      retries: Number.POSITIVE_INFINITY,
-      retryDelayMs: (failures) => Math.min(10_000, 250 * 2 ** Math.min(failures, 6)),
-      onRetry: (error) => showNote(`Reconnecting… (${describeFailure(error)})`),
-    })
-    for await (const page of pages) onPage(page)
   }
 
   follow().catch((error: unknown) => {
