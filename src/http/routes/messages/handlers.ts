@@ -1,6 +1,8 @@
 import type { RouteHandler } from '@hono/zod-openapi'
 import { streamSSE } from 'hono/streaming'
+import { ParleyError } from '../../../runtime/errors.ts'
 import type { Message } from '../../../schemas/messages.ts'
+import { StoreUnavailableError } from '../../../store/store.ts'
 import type { AppEnv } from '../../app-env.ts'
 import type { listMessagesRoute, streamRunEventsRoute } from './routes.ts'
 
@@ -56,9 +58,12 @@ export const streamRunEvents: RouteHandler<typeof streamRunEventsRoute, AppEnv> 
         // One write per page: a burst of messages leaves in one chunk.
         await stream.write(page.messages.length === 0 ? ': heartbeat\n\n' : page.messages.map(messageEvent).join(''))
       }
-    } catch {
+    } catch (error) {
       // The run went away meanwhile (retention) or the store failed mid-stream: the response has
       // begun, so all that is left is to end it; the client resumes from its last id.
+      if (!(error instanceof ParleyError || error instanceof StoreUnavailableError)) {
+        console.error('parley: event stream of run', runId, 'ended by', error)
+      }
     } finally {
       await pages.return()
     }
