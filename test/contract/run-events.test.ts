@@ -103,11 +103,12 @@ describe('streamRunEvents (GET /v1/runs/{run_id}/events)', () => {
 
   it('takes no place for a run already finished, nor for HEAD', async () => {
     open({ limits: { maxHeldPollsPerUser: 1 } })
+    // Finished (and waited for) before the one place is taken.
+    const done = await startRun(app, 'echo', { text: 'hi' })
+    await readLog(app, done.id)
     const waiting = await startRun(app, 'greet')
     await nextQuestion(app, waiting.id)
     const held = await openEvents(app, waiting.id)
-    const done = await startRun(app, 'echo', { text: 'hi' })
-    await readLog(app, done.id)
     const finished = await call(app, 'GET', `/v1/runs/${done.id}/events`)
     expect(finished.status).toBe(200)
     expect(finished.body.at(-1).data.type).toBe('workflow_completed')
