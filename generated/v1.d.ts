@@ -378,9 +378,29 @@ export type paths = {
         };
         /**
          * Read a run’s messages (long-poll)
-         * @description Returns at once with the messages whose `seq` is greater than `after` (up to `limit`) when there are any, or at once with none when the run has finished. Otherwise holds the request until a message arrives or `wait` seconds (at most 60) pass, then answers with an empty list. Send `next_after` as `after` next time: following it, no message is ever skipped or repeated, across reconnects and restarts. A page holds at most `limit` messages and at most the server’s byte budget of them (4 MiB of message JSON by default, `PARLEY_MAX_PAGE_BYTES`), but always at least one: fewer messages than `limit` does not mean the log has ended — `last_seq` greater than `next_after` says more are waiting. A user may hold only so many polls waiting at once (100 by default): one more that would wait is answered 429 `too_many_held_polls`, with `Retry-After` at the end of the soonest of them.
+         * @description Returns at once with the messages whose `seq` is greater than `after` (up to `limit`) when there are any, or at once with none when the run has finished. Otherwise holds the request until a message arrives or `wait` seconds (at most 60) pass, then answers with an empty list. Send `next_after` as `after` next time: following it, no message is ever skipped or repeated, across reconnects and restarts. A page holds at most `limit` messages and at most the server’s byte budget of them (4 MiB of message JSON by default, `PARLEY_MAX_PAGE_BYTES`), but always at least one: fewer messages than `limit` does not mean the log has ended — `last_seq` greater than `next_after` says more are waiting. A user may hold only so many polls waiting (and event streams open) at once (100 by default): one more that would wait is answered 429 `too_many_held_polls`, with `Retry-After` at the end of the soonest of them.
          */
         get: operations["listMessages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/runs/{run_id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stream a run’s messages (Server-Sent Events)
+         * @description The same log and cursor as `listMessages`, pushed as Server-Sent Events: every message after the cursor, then each new one as it is appended, as an event whose `id` is the message’s `seq` and whose `data` is the message JSON exactly as `listMessages` returns it. The cursor is the `Last-Event-ID` header when sent (an `EventSource` sends it when it reconnects), else `after`: resuming from the last `id` received, nothing is skipped or repeated. A heartbeat comment (`: heartbeat`) comes after `heartbeat` seconds without a message. The stream ends after `workflow_completed`, the last message of a finished run; for a run already finished it sends the rest of the log and ends. It also ends when the server stops: reconnect from the last `id`. Errors (an unknown run, a bad parameter, too many held) are problem responses sent instead of the stream, never in it. An open stream counts among the caller’s held long-polls (100 at once by default): one more is answered 429 `too_many_held_polls`. The long-poll stays the baseline every client can use; see `listMessages`.
+         */
+        get: operations["streamRunEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -916,6 +936,23 @@ export type components = {
             /** @description The workflow’s result; null when it failed or was cancelled */
             result: string | null;
         };
+        /**
+         * @description A stream of Server-Sent Events (https://html.spec.whatwg.org/multipage/server-sent-events.html). Each message of the run’s log is one event: `event: message`, `id:` the message’s `seq`, and one `data:` line holding the message as JSON, exactly as `listMessages` returns it (a `Message`), then an empty line. Lines starting with `:` are comments (`: heartbeat`, sent when nothing else was for `heartbeat` seconds); a client ignores them. Messages come in `seq` order, each once; the stream ends after `workflow_completed`, the last message of a finished run.
+         * @example event: message
+         *     id: 1
+         *     data: {"run_id":"01a21e32-e83b-70f4-ad45-8305bc610c53","sender":null,"recipient":null,"auto_reply":false,"id":"9bff9707-11d8-4b1f-a75b-c992120089af","seq":1,"created_at":"2026-11-27T09:30:00.006Z","type":"workflow_started","content":{"name":"greet","description":"Asks for a name and a mood, then says hello","params":{"greeting":"Hello"}}}
+         *
+         *     event: message
+         *     id: 2
+         *     data: {"run_id":"01a21e32-e83b-70f4-ad45-8305bc610c53","sender":"Greeter","recipient":"User","auto_reply":false,"id":"8cf373ac-4b9a-4342-8375-69948e89cc07","seq":2,"created_at":"2026-11-27T09:30:00.012Z","type":"text_input","content":{"prompt":"Your name?","suggestions":["Ada","Grace"],"password":false,"default":null,"expires_at":null,"on_timeout":null}}
+         *
+         *     : heartbeat
+         *
+         *     event: message
+         *     id: 3
+         *     data: {"run_id":"01a21e32-e83b-70f4-ad45-8305bc610c53","sender":"User","recipient":"Greeter","auto_reply":false,"id":"5d0e7a1c-3b9f-4c2e-9a61-0b7d2f4e8c13","seq":3,"created_at":"2026-11-27T09:30:07.250Z","type":"reply","content":{"question_id":"8cf373ac-4b9a-4342-8375-69948e89cc07","answer":"Ada"}}
+         */
+        MessageEventStream: string;
         /** @description An answer to the run’s pending question */
         ReplyRequest: {
             /** @description The `id` of the pending question (`pending_question.id`) */
@@ -930,7 +967,7 @@ export type components = {
             workflows: number;
             /** @description Runs executing in this process now. Present only when auth is off: with keys, /healthz says nothing of the load */
             executing_runs?: number;
-            /** @description Long-polls this process is holding open now. Present only when auth is off, as `executing_runs` */
+            /** @description Long-polls (and event streams) this process is holding open now. Present only when auth is off, as `executing_runs` */
             held_polls?: number;
         };
     };
@@ -1140,7 +1177,7 @@ export type components = {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description A per-user limit was reached; `code` says which: `too_many_active_runs` (finish or cancel a run), `rate_limited` (runs started too fast), `too_many_held_polls` (too many long-polls waiting at once). Retry after `Retry-After` seconds */
+        /** @description A per-user limit was reached; `code` says which: `too_many_active_runs` (finish or cancel a run), `rate_limited` (runs started too fast), `too_many_held_polls` (too many long-polls waiting, or event streams open, at once). Retry after `Retry-After` seconds */
         TooManyRequests: {
             headers: {
                 /**
@@ -3131,6 +3168,85 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["MessagePage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            421: components["responses"]["MisdirectedRequest"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["StoreUnavailable"];
+        };
+    };
+    streamRunEvents: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Stream the messages with seq greater than this. A `Last-Event-ID` header, when sent, wins over it
+                 * @example 2
+                 */
+                after?: number;
+                /**
+                 * @description Seconds without a message after which the server sends a heartbeat comment (`: heartbeat`), so that proxies do not close an idle stream (1–60)
+                 * @example 15
+                 */
+                heartbeat?: number;
+            };
+            header?: {
+                /**
+                 * @description The `id` (a message’s `seq`) of the last event received, as an `EventSource` sends it when it reconnects: the stream resumes after it. Wins over `after`
+                 * @example 2
+                 */
+                "last-event-id"?: number;
+            };
+            path: {
+                /**
+                 * @description The run’s `id`
+                 * @example 01a21e32-e83b-70f4-ad45-8305bc610c53
+                 */
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event stream: the run’s messages after the cursor, in `seq` order, until the run has finished */
+            200: {
+                headers: {
+                    /**
+                     * @description An event stream is never cached
+                     * @example no-cache
+                     */
+                    "Cache-Control": string;
+                    /**
+                     * @description Asks a buffering reverse proxy (nginx) to pass each event on at once
+                     * @example no
+                     */
+                    "X-Accel-Buffering": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example event: message
+                     *     id: 1
+                     *     data: {"run_id":"01a21e32-e83b-70f4-ad45-8305bc610c53","sender":null,"recipient":null,"auto_reply":false,"id":"9bff9707-11d8-4b1f-a75b-c992120089af","seq":1,"created_at":"2026-11-27T09:30:00.006Z","type":"workflow_started","content":{"name":"greet","description":"Asks for a name and a mood, then says hello","params":{"greeting":"Hello"}}}
+                     *
+                     *     event: message
+                     *     id: 2
+                     *     data: {"run_id":"01a21e32-e83b-70f4-ad45-8305bc610c53","sender":"Greeter","recipient":"User","auto_reply":false,"id":"8cf373ac-4b9a-4342-8375-69948e89cc07","seq":2,"created_at":"2026-11-27T09:30:00.012Z","type":"text_input","content":{"prompt":"Your name?","suggestions":["Ada","Grace"],"password":false,"default":null,"expires_at":null,"on_timeout":null}}
+                     *
+                     *     : heartbeat
+                     *
+                     *     event: message
+                     *     id: 3
+                     *     data: {"run_id":"01a21e32-e83b-70f4-ad45-8305bc610c53","sender":"User","recipient":"Greeter","auto_reply":false,"id":"5d0e7a1c-3b9f-4c2e-9a61-0b7d2f4e8c13","seq":3,"created_at":"2026-11-27T09:30:07.250Z","type":"reply","content":{"question_id":"8cf373ac-4b9a-4342-8375-69948e89cc07","answer":"Ada"}}
+                     */
+                    "text/event-stream": components["schemas"]["MessageEventStream"];
                 };
             };
             400: components["responses"]["BadRequest"];

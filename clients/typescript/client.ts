@@ -4,6 +4,8 @@ import type { components, paths } from '../../generated/v1.d.ts'
 import type { FollowOptions } from './follow-messages.ts'
 import { followMessages, pollMessages } from './follow-messages.ts'
 import { followPages } from './follow-pages.ts'
+import type { StreamMessagesOptions } from './stream-messages.ts'
+import { streamMessages } from './stream-messages.ts'
 
 export type Run = components['schemas']['Run']
 export type Message = components['schemas']['Message']
@@ -119,6 +121,12 @@ export function createClient<P extends {} = paths>(options: ClientOptions) {
       core.POST('/v1/runs/{run_id}/replies', { params: { path: { run_id: runId } }, body: { question_id: questionId, answer } }),
     /** Every message of the run from `after`, long-polling until the run has finished (see `followMessages`). */
     messages: (runId: string, options?: FollowOptions) => followMessages(core, runId, options),
+    /**
+     * Every message of the run from `after`, pushed over Server-Sent Events (`streamRunEvents`) in
+     * one request, resumed from the last message on a dropped connection (see `streamMessages`).
+     * Needs a server with the stream; `messages` (the long-poll) works with every one.
+     */
+    streamMessages: (runId: string, options?: StreamMessagesOptions) => streamMessages(core, runId, options),
     /** The same log page by page, each with the run's status (see `followPages`): for a UI that shows it. */
     pages: (runId: string, { wait = 30, ...options }: FollowOptions = {}) => followPages(pollMessages(core, runId, wait), options),
   })

@@ -91,13 +91,15 @@ export function isTransientFailure(error: unknown): boolean {
   return error instanceof TypeError
 }
 
-const defaultDelay = (failures: number) => Math.min(2_000, 100 * 2 ** (failures - 1))
+/** The default pause before retry number `failures`: 100 ms, doubling, at most 2 s. */
+export const defaultDelay = (failures: number) => Math.min(2_000, 100 * 2 ** (failures - 1))
 
 function isProblem(body: unknown): body is Problem {
   return typeof body === 'object' && body !== null && 'code' in body && 'detail' in body
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+/** Waits `ms`, or rejects with the signal's reason when it aborts first. */
+export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     const done = () => {
       signal?.removeEventListener('abort', onAbort)

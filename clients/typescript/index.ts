@@ -29,3 +29,7 @@ export type { FollowPagesOptions, MessagePage, PollPage } from './follow-pages.t
 export { followPages, isTransientFailure, ParleyApiError } from './follow-pages.ts'
 export type { FinishedStatus, RunStatus } from './run-status.ts'
 export { isFinished } from './run-status.ts'
+export type { ServerSentEvent } from './server-sent-events.ts'
+export { readServerSentEvents } from './server-sent-events.ts'
+export type { StreamMessagesOptions } from './stream-messages.ts'
+export { StreamEndedError, streamMessages } from './stream-messages.ts'

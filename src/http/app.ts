@@ -19,8 +19,8 @@ import { createAuthMiddleware, isAuthOn } from './middleware/auth.ts'
 import { openapiDocumentConfig } from './openapi-config.ts'
 import { handleError, problemOf, problemResponse } from './problem.ts'
 import { registerProblemResponses } from './responses.ts'
-import { listMessages } from './routes/messages/handlers.ts'
-import { listMessagesRoute } from './routes/messages/routes.ts'
+import { listMessages, streamRunEvents } from './routes/messages/handlers.ts'
+import { listMessagesRoute, streamRunEventsRoute } from './routes/messages/routes.ts'
 import { PLACEHOLDER_HEADERS, PLACEHOLDER_PAGE } from './routes/meta/placeholder-page.ts'
 import { healthRoute } from './routes/meta/routes.ts'
 import { replyToQuestion } from './routes/replies/handlers.ts'
@@ -118,7 +118,7 @@ export function createApp(options: CreateAppOptions): ParleyApp {
       '*',
       cors({
         origin: options.corsOrigins,
-        allowHeaders: ['Content-Type', 'Authorization', 'Idempotency-Key'],
+        allowHeaders: ['Content-Type', 'Authorization', 'Idempotency-Key', 'Last-Event-ID'],
         exposeHeaders: ['Location'],
       }),
     )
@@ -174,6 +174,7 @@ export function createApp(options: CreateAppOptions): ParleyApp {
   app.openapi(getRunRoute, getRun)
   app.openapi(cancelRunRoute, cancelRun)
   app.openapi(listMessagesRoute, listMessages)
+  app.openapi(streamRunEventsRoute, streamRunEvents)
   app.openapi(replyToQuestionRoute, replyToQuestion)
   // Public, so with auth on it says nothing of the load: run and poll counts would tell a stranger
   // how busy the users are.

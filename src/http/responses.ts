@@ -72,7 +72,7 @@ const PROBLEMS = {
     name: 'TooManyRequests',
     description:
       'A per-user limit was reached; `code` says which: `too_many_active_runs` (finish or cancel a run), `rate_limited` ' +
-      '(runs started too fast), `too_many_held_polls` (too many long-polls waiting at once). Retry after `Retry-After` seconds',
+      '(runs started too fast), `too_many_held_polls` (too many long-polls waiting, or event streams open, at once). Retry after `Retry-After` seconds',
     headers: retryAfter(429),
   },
   431: { name: 'RequestHeadersTooLarge', description: 'The request headers are larger than the server accepts; the connection is closed' },

@@ -13,7 +13,7 @@ import { Worker } from './worker.ts'
 export interface RuntimeLimits {
   /** Active runs one user may have at once (default 1000). */
   maxActiveRunsPerUser?: number
-  /** Long-polls one user may hold waiting at once in this process (default 100; 0: no limit); past it, 429 `too_many_held_polls`. */
+  /** Long-polls one user may hold waiting (and event streams open) at once in this process (default 100; 0: no limit); past it, 429 `too_many_held_polls`. */
   maxHeldPollsPerUser?: number
   /** Runs one user may start per minute in this process (default 60; 0: no limit); past it, 429 `rate_limited`. */
   runsPerMinute?: number

@@ -1,7 +1,10 @@
 import { RetryLaterError } from './errors.ts'
 
+/** Retry-After of a refusal when every held place is an event stream (which has no end of its own). */
+const OPEN_ENDED_RETRY_SECONDS = 30
+
 /**
- * How many long-polls each user holds waiting in this process, capped: a client that opens
+ * How many long-polls (and event streams: `GET /v1/runs/{run_id}/events`) each user holds waiting in this process, capped: a client that opens
  * thousands of waiting polls would hold as many sockets, timers and listeners. A poll answered
  * at once (there were messages, or the run had finished) is never held, so never counted. With
  * several processes (PostgreSQL), each applies the cap to the polls it holds.
@@ -14,7 +17,7 @@ export class HeldPolls {
   constructor(readonly maxPerUser: number) {}
 
   /**
-   * Holds one more poll of `userId` until `waitMs` from now; returns the function that lets it go.
+   * Holds one more poll of `userId` until `waitMs` from now (`Infinity`: an event stream, held until its client leaves); returns the function that lets it go.
    * Past the cap it throws `too_many_held_polls`, with `Retry-After` at the end of the user's
    * soonest-ending held poll (a retry then finds room).
    */
@@ -25,10 +28,12 @@ export class HeldPolls {
     if (held && held.size >= this.maxPerUser) {
       let soonest = Number.POSITIVE_INFINITY
       for (const entry of held) soonest = Math.min(soonest, entry.endsAt)
+      // Only open-ended streams held: none ends on its own, so no moment is better than another.
+      const retryAfter = Number.isFinite(soonest) ? Math.max(1, Math.ceil((soonest - now) / 1000)) : OPEN_ENDED_RETRY_SECONDS
       throw new RetryLaterError(
         'too_many_held_polls',
-        `At most ${this.maxPerUser} long-polls of yours may wait at once; let one end (or poll without \`wait\`) before opening another`,
-        Math.max(1, Math.ceil((soonest - now) / 1000)),
+        `At most ${this.maxPerUser} long-polls and event streams of yours may wait at once; let one end (or poll without \`wait\`) before opening another`,
+        retryAfter,
       )
     }
     if (!held) {

@@ -1,5 +1,6 @@
 import type { Answer, Message } from '../schemas/messages.ts'
 import type { RunStatus } from '../schemas/runs.ts'
+import { isFinished } from '../schemas/runs.ts'
 import { decodeCursor, encodeCursor } from '../store/records.ts'
 import type { RunRecord, Store } from '../store/store.ts'
 import type { Workflow } from './define-workflow.ts'
@@ -8,6 +9,8 @@ import { requestFingerprint, sameRequest } from './fingerprint.ts'
 import { HeldPolls } from './held-polls.ts'
 import type { MessagePageData } from './long-poll.ts'
 import { stateOf, waitForMessages } from './long-poll.ts'
+import type { MessageStreamOptions } from './message-stream.ts'
+import { followLog } from './message-stream.ts'
 import { replyToQuestion } from './question-replies.ts'
 import { RateLimit } from './rate-limit.ts'
 import type { WorkflowRegistry } from './registry.ts'
@@ -208,6 +211,43 @@ export class RunManager {
     return waitForMessages(this.#options.store, wait, firstPage)
   }
 
+  /**
+   * The log of a run as a stream of pages (`GET /v1/runs/{run_id}/events`). Its first `next()`
+   * reads the first page, so an unknown run (or another user's) is refused before anything is
+   * streamed, and so is one more stream than `userId` may hold (`too_many_held_polls`: a stream
+   * counts among the held long-polls, and in `polls.held`, for as long as it lasts). A run
+   * already finished is streamed to its end without taking a place. See `followLog`.
+   */
+  streamMessages(userId: string, runId: string, options: MessageStreamOptions): AsyncGenerator<MessagePageData, void, undefined> {
+    const readPage = async (after: number) => {
+      const { run, messages } = await this.readOwnedPage(userId, runId, after, STREAM_PAGE_MESSAGES)
+      return { messages, ...stateOf(run) }
+    }
+    const open = async () => {
+      const first = await readPage(options.after)
+      if (isFinished(first.status) || this.#stopping.stopped) return { first, release: () => undefined }
+      const letGo = this.#heldPolls.hold(userId, Number.POSITIVE_INFINITY)
+      this.polls.held++
+      const release = () => {
+        this.polls.held--
+        letGo()
+      }
+      return { first, release }
+    }
+    return followLog({
+      store: this.#options.store,
+      runId,
+      after: options.after,
+      heartbeatMs: options.heartbeatMs,
+      limit: STREAM_PAGE_MESSAGES,
+      maxBytes: this.maxPageBytes,
+      signal: options.signal,
+      stopping: this.#stopping,
+      open,
+      readPage,
+    })
+  }
+
   /** The run and its messages after `after`, if it exists and belongs to `userId` (else the same 404 as `getOwnedRun`). */
   async readOwnedPage(userId: string, runId: string, after: number, limit: number) {
     const page = await this.#options.store.readPage(runId, after, limit, this.maxPageBytes, userId)
@@ -272,6 +312,8 @@ export class RunManager {
 }
 
 const DEFAULT_MAX_HELD_POLLS_PER_USER = 100
+/** Messages a stream reads from the store at once (its pages are bounded by bytes too). */
+const STREAM_PAGE_MESSAGES = 100
 const DEFAULT_RUNS_PER_MINUTE = 60
 
 /** One answer for a run that is missing and a run that is someone else's: nothing tells them apart. */

@@ -79,7 +79,7 @@ export const IdempotencyHeaderSchema = z.object({
  * A number in the query string. zod coerces the text; the OpenAPI schema is spelled out because
  * the generator cannot see through `z.coerce` (it would say `integer | null` and drop the bounds).
  */
-function queryNumber(
+export function queryNumber(
   name: string,
   spec: { integer: boolean; min: number; max?: number; default: number; description: string; example: number },
 ) {

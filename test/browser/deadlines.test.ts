@@ -55,6 +55,10 @@ function isMessagesPoll(url: URL): boolean {
   return /\/v1\/runs\/[^/]+\/messages$/.test(url.pathname)
 }
 
+function isEventStream(url: URL): boolean {
+  return /\/v1\/runs\/[^/]+\/events$/.test(url.pathname)
+}
+
 function expiryCard(page: Page) {
   return messagesOf(page, 'system_message').filter({ hasText: 'Question expired' })
 }
@@ -214,6 +218,20 @@ describeInBrowser('questions with a deadline', () => {
       const expired = new Promise<void>((resolve) => {
         expiredOnServer = resolve
       })
+      // The page is made to long-poll (as with a server without the event stream), so the test can hold that back.
+      await page.route(isEventStream, (route: Route) =>
+        route.fulfill({
+          status: 404,
+          contentType: 'application/problem+json',
+          body: JSON.stringify({
+            type: 'urn:parley:problem:route_not_found',
+            title: 'No such endpoint',
+            status: 404,
+            detail: 'No endpoint',
+            code: 'route_not_found',
+          }),
+        }),
+      )
       await page.route(isMessagesPoll, async (route: Route) => {
         const response = await route.fetch({ timeout: 0 })
         const body = await response.text()

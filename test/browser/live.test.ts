@@ -30,6 +30,40 @@ describeInBrowser('a run followed live', () => {
     }
   })
 
+  it('follows the run over the event stream, and over the long-poll when the server has no stream', async () => {
+    for (const withStream of [true, false]) {
+      const page = await open()
+      const paths: string[] = []
+      page.on('request', (request) => paths.push(new URL(request.url()).pathname))
+      if (!withStream) {
+        // What a server older than the stream answers.
+        await page.route(/\/v1\/runs\/[^/]+\/events/, (route) =>
+          route.fulfill({
+            status: 404,
+            contentType: 'application/problem+json',
+            body: JSON.stringify({
+              type: 'urn:parley:problem:route_not_found',
+              title: 'No such endpoint',
+              status: 404,
+              detail: 'No endpoint',
+              code: 'route_not_found',
+            }),
+          }),
+        )
+      }
+      await startRun(page, parley.url, 'ticker', async (p) => {
+        await p.getByLabel('count').fill('5')
+        await p.getByLabel('interval_ms').fill('100')
+      })
+      await waitForStatus(page, 'completed')
+      expect(await renderedSeqs(page)).toEqual(oneTo(7))
+      const polled = paths.some((path) => path.endsWith('/messages'))
+      expect(paths.some((path) => path.endsWith('/events'))).toBe(true)
+      expect(polled).toBe(!withStream)
+      await page.close()
+    }
+  })
+
   it('reloaded while a question waits: the question is answerable after the reload and the run completes', async () => {
     const page = await open()
     await startRun(page, parley.url, 'quiz_loop')

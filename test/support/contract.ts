@@ -111,9 +111,11 @@ export async function checkResponse(method: string, url: string, response: Respo
   // HEAD is GET without the body (RFC 9110 §9.3.2): the GET operation documents it.
   const head = method.toUpperCase() === 'HEAD'
   const verb = head ? 'GET' : method.toUpperCase()
-  const text = await response.clone().text()
   const contentType = response.headers.get('content-type') ?? ''
   const mediaType = contentType.split(';')[0]?.trim().toLowerCase() ?? ''
+  // An event stream may not end (a run still going): its events are checked as they are read
+  // (`checkEventStream`), not here.
+  const text = mediaType === EVENT_STREAM ? '' : await response.clone().text()
 
   const meta = META_ENDPOINTS[`${verb} ${pathname}`]
   if (meta) {
@@ -156,6 +158,7 @@ export async function checkResponse(method: string, url: string, response: Respo
     const allowed = Object.keys(documented.content).join(', ')
     throw new ContractViolation(`${where}: content type "${contentType}" is not documented (documented: ${allowed})`)
   }
+  if (mediaType === EVENT_STREAM) return undefined
   const pointer =
     component === undefined
       ? ['paths', operation.template, operation.method.toLowerCase(), 'responses', status, 'content', mediaType, 'schema']
@@ -216,6 +219,104 @@ function schemaRef(tokens: string[]): string {
   return `${DOCUMENT_ID}#/${tokens.map((token) => encodeURIComponent(token.replace(/~/g, '~0').replace(/\//g, '~1'))).join('/')}`
 }
 
+const EVENT_STREAM = 'text/event-stream'
+
+/**
+ * The events a stream may carry, by name, and the component schema of each one's `data` (JSON);
+ * each also has an `id`, the `seq` of its data, increasing along the stream. `MessageEventStream`'s
+ * description in the document says so in prose; OpenAPI 3.1 has no keyword for it (3.2's `itemSchema`).
+ */
+const STREAM_EVENTS: Record<string, string> = { message: 'Message' }
+
+/** One event of a Server-Sent Events stream, as the contract checked it. */
+export interface StreamEvent {
+  event: string
+  id: string
+  // biome-ignore lint/suspicious/noExplicitAny: the contract checked the shape; tests read fields of it
+  data: any
+}
+
+/**
+ * Parses a text/event-stream (https://html.spec.whatwg.org/multipage/server-sent-events.html#parsing-an-event-stream)
+ * as this contract frames it, and checks each event: a known name, `data` one JSON line matching its
+ * schema, `id` that data's `seq`, ids increasing. Returns the events and the comments (heartbeats) in
+ * order; `rest` is an unfinished event at the end of `text`.
+ */
+export function parseEventStream(where: string, text: string, lastId = 0): { items: (StreamEvent | { comment: string })[]; rest: string } {
+  const items: (StreamEvent | { comment: string })[] = []
+  const blocks = text.split('\n\n')
+  const rest = blocks.pop() ?? ''
+  for (const block of blocks) {
+    const fields: Record<string, string> = {}
+    for (const line of block.split('\n')) {
+      if (line.startsWith(':')) {
+        items.push({ comment: line.slice(1).trim() })
+        continue
+      }
+      const colon = line.indexOf(':')
+      const name = colon < 0 ? line : line.slice(0, colon)
+      const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '')
+      if (!['event', 'id', 'data'].includes(name)) throw new ContractViolation(`${where}: unexpected event field "${line.slice(0, 100)}"`)
+      if (name in fields) throw new ContractViolation(`${where}: event field "${name}" twice (data must be one JSON line)`)
+      fields[name] = value
+    }
+    if (fields.event === undefined && fields.data === undefined && fields.id === undefined) continue
+    const event = fields.event ?? 'message'
+    const schema = STREAM_EVENTS[event]
+    if (!schema) throw new ContractViolation(`${where}: undocumented event "${event}"`)
+    let data: unknown
+    try {
+      data = JSON.parse(fields.data ?? '')
+    } catch {
+      throw new ContractViolation(`${where}: the data of a ${event} event is not JSON: "${(fields.data ?? '').slice(0, 200)}"`)
+    }
+    const errors = schemaErrors(['components', 'schemas', schema], data)
+    if (errors) throw new ContractViolation(`${where}: a ${event} event does not match ${schema}: ${errors}`)
+    const seq = (data as { seq: number }).seq
+    if (fields.id !== String(seq)) throw new ContractViolation(`${where}: event id "${fields.id}" is not its data's seq ${seq}`)
+    if (seq <= lastId) throw new ContractViolation(`${where}: event id ${seq} after ${lastId}: ids must increase`)
+    lastId = seq
+    items.push({ event, id: fields.id, data })
+  }
+  return { items, rest }
+}
+
+/**
+ * Passes an event stream's bytes through, checking each event as it completes (`parseEventStream`);
+ * a violation errors the stream, so the reader sees it.
+ */
+export function checkEventStream(where: string, body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  const decoder = new TextDecoder()
+  let pending = ''
+  let lastId = 0
+  return body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        pending += decoder.decode(chunk, { stream: true })
+        const { items, rest } = parseEventStream(where, pending, lastId)
+        for (const item of items) if ('id' in item) lastId = Number(item.id)
+        pending = rest
+        controller.enqueue(chunk)
+      },
+      flush() {
+        if ((pending + decoder.decode()).trim() !== '') throw new ContractViolation(`${where}: the stream ended inside an event`)
+      },
+    }),
+  )
+}
+
+/** `response` with its event stream checked as it is read, when it is one; else `response` as it is. */
+function withCheckedEvents(method: string, url: string, response: Response): Response {
+  const mediaType = (response.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase()
+  if (mediaType !== EVENT_STREAM || !response.body) return response
+  const where = `${method.toUpperCase()} ${new URL(url).pathname} → ${response.status}`
+  return new Response(checkEventStream(where, response.body), {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  })
+}
+
 type FetchLike = (request: Request) => Response | Promise<Response>
 
 /**
@@ -229,7 +330,7 @@ export function contractFetch(inner: FetchLike): (request: Request) => Promise<R
     const url = request.url
     const response = await inner(request)
     await checkResponse(method, url, response)
-    return response
+    return withCheckedEvents(method, url, response)
   }
 }
 
@@ -267,5 +368,12 @@ export async function call(target: ParleyApp | string, method: string, path: str
   const request = new Request(new URL(path, base), { method, headers, body, signal: options.signal ?? null })
   const response = typeof target === 'string' ? await fetch(request) : await target.fetch(request)
   const decoded = await checkResponse(method, request.url, response)
+  // An event stream is read to its end (a finished run's): its body is its events.
+  const events = withCheckedEvents(method, request.url, response)
+  if (events !== response) {
+    const where = `${method.toUpperCase()} ${request.url}`
+    const { items } = parseEventStream(where, await events.text())
+    return { status: response.status, headers: response.headers, body: items.filter((item) => 'id' in item) }
+  }
   return { status: response.status, headers: response.headers, body: decoded }
 }

@@ -3,9 +3,11 @@ import type { AddressInfo, Server, Socket } from 'node:net'
 import { connect, createServer } from 'node:net'
 
 /**
- * A TCP proxy on loopback in front of the test database, for outages that touch only the
- * processes of one test: `cut()` drops every connection and refuses new ones (what a database
- * restart or a network partition looks like from the client), `restore()` accepts again.
+ * A TCP proxy on loopback in front of the test database (or a server), for outages that touch
+ * only the processes of one test: `cut()` drops every connection and refuses new ones (what a
+ * database restart or a network partition looks like from the client), `restore()` accepts again.
+ * With `idleMs`, it also drops a connection through which no byte went either way for that long,
+ * as load balancers and reverse proxies do.
  */
 export interface TcpProxy {
   readonly port: number
@@ -14,7 +16,7 @@ export interface TcpProxy {
   close(): Promise<void>
 }
 
-export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+export async function startTcpProxy(target: { host: string; port: number }, options: { idleMs?: number } = {}): Promise<TcpProxy> {
   const sockets = new Set<Socket>()
   const listen = async (port: number): Promise<Server> => {
     const server = createServer((client) => {
@@ -25,6 +27,10 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
         socket.on('error', () => undefined)
       }
       client.pipe(upstream).pipe(client)
+      if (options.idleMs !== undefined) {
+        // setTimeout on a socket counts inactivity in both directions (node:net).
+        for (const socket of [client, upstream]) socket.setTimeout(options.idleMs, () => client.destroy())
+      }
       client.on('close', () => upstream.destroy())
       upstream.on('close', () => client.destroy())
     })

@@ -1,17 +1,14 @@
-import type { PollPage } from '../../typescript/index.ts'
-import { followPages, pollMessages } from '../../typescript/index.ts'
 import type { Answer, ApiSession, Message, MessageOf, MessagePage, Question, Run, RunStatus } from './api.ts'
 import { describeFailure, isFinished, isProblem } from './api.ts'
 import { confirmPrompt } from './confirm-prompt.ts'
 import { h, shortTime, uid } from './dom.ts'
+import { followRun } from './follow-run.ts'
 import type { MessageViewContext } from './message-views.ts'
 import { renderMessage } from './message-views.ts'
 import { questionExpiryOf } from './question-expiry.ts'
 import type { QuestionWidget, SendOutcome } from './question-widgets.ts'
 import { statusBadge } from './status.ts'
 
-/** Seconds each long-poll may be held; under the usual 30 s proxy timeouts. */
-const WAIT_SECONDS = 25
 const NEAR_BOTTOM_PX = 120
 
 export interface ConversationHooks {
@@ -26,12 +23,13 @@ export interface Conversation {
 }
 
 /**
- * A run's conversation: replays the log from seq 0, then follows it live through the long-poll
- * (`listMessages?after=<last seq>&wait=25`). Each message is rendered once, keyed by its seq, so a
+ * A run's conversation: replays the log from seq 0, then follows it live through the event stream
+ * (`GET /v1/runs/{run_id}/events`), or the long-poll (`listMessages?after=<last seq>&wait=25`)
+ * when the server has no stream or it keeps failing. Each message is rendered once, keyed by its seq, so a
  * retried poll, a reload or a second tab shows exactly the log, nothing doubled or skipped.
  *
- * The cursor loop is the typed client's `followPages`, which yields whole pages rather than
- * messages because the page also shows `run_status`, which each page of the long-poll carries.
+ * How the log is followed (stream or long-poll) is `followRun`'s business: it hands over pages,
+ * each with the run's status as far as it knows it.
  */
 export function openConversation(session: ApiSession, runId: string, hooks: ConversationHooks): Conversation {
   const stop = new AbortController()
@@ -201,27 +199,29 @@ export function openConversation(session: ApiSession, runId: string, hooks: Conv
     reportedStatus = run.status
     setStatus(run.status)
     let focused: QuestionWidget | undefined
-    // `session.client` is read at each poll: a key entered meanwhile reconnects it.
-    const poll: PollPage = (after, signal) => pollMessages(session.client, runId, WAIT_SECONDS)(after, signal)
-    const pages = followPages(poll, {
+    const onPage = (page: MessagePage) => {
+      showNote(undefined)
+      apply(page)
+      const waiting = pendingQuestion()
+      if (waiting && waiting !== focused) {
+        focused = waiting
+        // Only when the user is not typing somewhere else on the page.
+        if (document.activeElement === document.body || log.contains(document.activeElement)) waiting.focus()
+      }
+    }
+    const following = followRun(session, runId, {
       after: lastSeq,
+      status: run.status,
       signal,
-      // A page stays open as long as the reader wants: keep reconnecting, every 10 s at most.
-      retries: Number.POSITIVE_INFINITY,
-      retryDelayMs: (failures) => Math.min(10_000, 250 * 2 ** Math.min(failures, 6)),
+      onPage,
+      onStatus: (next) => {
+        reportedStatus = next
+        setStatus(next)
+      },
       onRetry: (error) => showNote(`Reconnecting… (${describeFailure(error)})`),
     })
     try {
-      for await (const page of pages) {
-        showNote(undefined)
-        apply(page)
-        const waiting = pendingQuestion()
-        if (waiting && waiting !== focused) {
-          focused = waiting
-          // Only when the user is not typing somewhere else on the page.
-          if (document.activeElement === document.body || log.contains(document.activeElement)) waiting.focus()
-        }
-      }
+      await following
     } catch (error) {
       if (signal.aborted) return
       // Not worth another try (a 4xx problem, say): the note says what the API answered.

@@ -1,6 +1,10 @@
 import type { RouteHandler } from '@hono/zod-openapi'
+import { streamSSE } from 'hono/streaming'
+import { ParleyError } from '../../../runtime/errors.ts'
+import type { Message } from '../../../schemas/messages.ts'
+import { StoreUnavailableError } from '../../../store/store.ts'
 import type { AppEnv } from '../../app-env.ts'
-import type { listMessagesRoute } from './routes.ts'
+import type { listMessagesRoute, streamRunEventsRoute } from './routes.ts'
 
 export const listMessages: RouteHandler<typeof listMessagesRoute, AppEnv> = async (c) => {
   const { run_id: runId } = c.req.valid('param')
@@ -25,4 +29,48 @@ export const listMessages: RouteHandler<typeof listMessagesRoute, AppEnv> = asyn
     },
     200,
   )
+}
+
+export const streamRunEvents: RouteHandler<typeof streamRunEventsRoute, AppEnv> = async (c) => {
+  const { run_id: runId } = c.req.valid('param')
+  const query = c.req.valid('query')
+  const lastEventId = c.req.valid('header')['last-event-id']
+  const pages = c.var.runs.streamMessages(c.var.userId, runId, {
+    after: lastEventId ?? query.after,
+    heartbeatMs: query.heartbeat * 1000,
+    signal: c.req.raw.signal,
+  })
+  // Everything that can refuse the stream (no such run, too many held) happens in its first step,
+  // before the first byte: the client gets a problem response, never an error inside a 200.
+  const first = await pages.next()
+  c.header('X-Accel-Buffering', 'no')
+  if (c.req.method === 'HEAD') {
+    // HEAD is answered without a body, so nothing would ever end the stream: it ends here.
+    await pages.return()
+    return c.body(null, 200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' })
+  }
+  return streamSSE(c, async (stream) => {
+    try {
+      for (let step = first; !step.done && !stream.aborted; step = await pages.next()) {
+        const page = step.value
+        // The first page may be empty (nothing after the cursor yet); every later empty one is a heartbeat's due.
+        if (page.messages.length === 0 && step === first) continue
+        // One write per page: a burst of messages leaves in one chunk.
+        await stream.write(page.messages.length === 0 ? ': heartbeat\n\n' : page.messages.map(messageEvent).join(''))
+      }
+    } catch (error) {
+      // The run went away meanwhile (retention) or the store failed mid-stream: the response has
+      // begun, so all that is left is to end it; the client resumes from its last id.
+      if (!(error instanceof ParleyError || error instanceof StoreUnavailableError)) {
+        console.error('parley: event stream of run', runId, 'ended by', error)
+      }
+    } finally {
+      await pages.return()
+    }
+  })
+}
+
+/** One message as an SSE event (https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation): its JSON is one line. */
+function messageEvent(message: Message): string {
+  return `event: message\nid: ${message.seq}\ndata: ${JSON.stringify(message)}\n\n`
 }

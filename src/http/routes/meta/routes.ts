@@ -15,7 +15,7 @@ export const HealthSchema = z
       .int()
       .min(0)
       .optional()
-      .describe('Long-polls this process is holding open now. Present only when auth is off, as `executing_runs`'),
+      .describe('Long-polls (and event streams) this process is holding open now. Present only when auth is off, as `executing_runs`'),
   })
   .openapi('Health')
 

@@ -1,0 +1,71 @@
+import { isFinished } from '../schemas/runs.ts'
+import type { Store } from '../store/store.ts'
+import type { MessagePageData } from './long-poll.ts'
+import { waitForMessages } from './long-poll.ts'
+import type { Stopping } from './stopping.ts'
+
+/** What a stream of a run's log follows: where it starts, how often it says it is alive, and when its client has gone. */
+export interface MessageStreamOptions {
+  after: number
+  /** How long the stream waits for news before it yields an empty page (a heartbeat). */
+  heartbeatMs: number
+  /** The client's connection: aborted when it goes away, which ends the stream at once. */
+  signal?: AbortSignal | undefined
+}
+
+export interface FollowLog {
+  store: Store
+  runId: string
+  after: number
+  heartbeatMs: number
+  limit: number
+  maxBytes: number
+  signal?: AbortSignal | undefined
+  stopping: Stopping
+  /**
+   * Reads the first page (checking the run is the caller's) and takes the stream's place among
+   * the caller's held polls, or throws (404, 429); returns the page and the function giving the place back.
+   */
+  open: () => Promise<{ first: MessagePageData; release: () => void }>
+  /** Reads the page after a cursor (the run's owner checked again: a run deleted meanwhile ends the stream with its 404). */
+  readPage: (after: number) => Promise<MessagePageData>
+}
+
+/**
+ * The log of a run as a stream of pages, for `GET /v1/runs/{run_id}/events`: the long-poll
+ * (`waitForMessages`) in a loop that follows its own cursor. The first `next()` opens it (`open`):
+ * a refusal is thrown there, before anything is streamed, and it yields the first page even when
+ * empty. Each later page has the messages after the previous one; an empty one means `heartbeatMs`
+ * passed with nothing new (the caller sends a heartbeat). It ends after the finished run's last message, when the client goes away (`signal`)
+ * or when the server stops; its listener, timer and held place are gone whichever way it ends,
+ * including a consumer that stops iterating once it has begun (`return()` runs the `finally`).
+ */
+export async function* followLog(follow: FollowLog): AsyncGenerator<MessagePageData, void, undefined> {
+  const { first, release } = await follow.open()
+  try {
+    let after = follow.after
+    let page = first
+    for (;;) {
+      if (page.messages.length > 0 || !(follow.signal?.aborted || follow.stopping.stopped)) yield page
+      after = page.messages.at(-1)?.seq ?? after
+      if (isFinished(page.status) && after >= page.last_seq) return
+      if (follow.signal?.aborted || follow.stopping.stopped) return
+      const from = after
+      page = await waitForMessages(
+        follow.store,
+        {
+          runId: follow.runId,
+          after: from,
+          limit: follow.limit,
+          maxBytes: follow.maxBytes,
+          waitMs: follow.heartbeatMs,
+          signal: follow.signal,
+          stopping: follow.stopping,
+        },
+        () => follow.readPage(from),
+      )
+    }
+  } finally {
+    release()
+  }
+}
