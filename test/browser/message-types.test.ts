@@ -101,6 +101,8 @@ describeInBrowser('every message type is rendered distinctly', () => {
     const page = await open()
     await startRun(page, parley.url, 'report_error', (p) => p.getByLabel('crash').check())
     await waitForStatus(page, 'failed')
+    // The status may be read before the stream has brought the log's last messages: wait for the end of the log.
+    await messagesOf(page, 'workflow_completed').waitFor()
     const errorsShown = messagesOf(page, 'error')
     await expect(errorsShown.count()).resolves.toBe(2)
     const reported = errorsShown.first()

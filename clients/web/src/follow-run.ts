@@ -1,5 +1,5 @@
 import type { PollPage } from '../../typescript/index.ts'
-import { followPages, pollMessages } from '../../typescript/index.ts'
+import { followPages, isFinished, pollMessages } from '../../typescript/index.ts'
 import type { ApiSession, MessagePage, RunStatus } from './api.ts'
 
 /** Seconds each long-poll may be held; under the usual 30 s proxy timeouts. */
@@ -45,7 +45,11 @@ export async function followRun(session: ApiSession, runId: string, options: Fol
  */
 async function followStream(session: ApiSession, runId: string, options: FollowRunOptions): Promise<void> {
   const { signal } = options
+  // A finished status read while the stream is still bringing the log's last messages waits for
+  // them: the page shows "failed" or "cancelled" with the messages that say why, as the long-poll does.
+  let logComplete = false
   const refreshStatus = statusReader(session, runId, signal, (read) => {
+    if (isFinished(read) && !logComplete) return
     status = read
     options.onStatus(read)
   })
@@ -55,6 +59,7 @@ async function followStream(session: ApiSession, runId: string, options: FollowR
     options.onPage({ messages: [message], run_status: status, next_after: message.seq, last_seq: message.seq })
     void refreshStatus()
   }
+  logComplete = true
   await refreshStatus()
 }
 
