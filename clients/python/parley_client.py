@@ -21,16 +21,18 @@ Example::
 
 from __future__ import annotations
 
+import codecs
 import http.client
 import json
+import re
 import socket
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Union
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, NamedTuple, Optional, Union
 
-__all__ = ["ParleyClient", "ParleyError", "FINISHED_STATUSES", "Answer", "Json"]
+__all__ = ["ParleyClient", "ParleyError", "StreamEndedError", "FINISHED_STATUSES", "Answer", "Json"]
 
 Json = Dict[str, Any]
 """A decoded JSON object, keys as on the wire (snake_case)."""
@@ -44,6 +46,13 @@ FINISHED_STATUSES = frozenset({"completed", "failed", "cancelled"})
 # Gateways in front of several server processes answer these while one restarts; a follower
 # retries them like a dropped connection. Every other HTTP error is the caller's to handle.
 _RETRYABLE_STATUSES = frozenset({502, 503, 504})
+
+# What the event stream retries besides a dropped connection: any 5xx, and 408 (a proxy's timeout).
+# Every other 4xx is raised: an unknown run, a bad key, a server without the stream (404).
+_STREAM_RETRYABLE_STATUSES = frozenset({408})
+
+# Seconds between heartbeats when stream_messages() leaves them to the server (its default).
+_SERVER_HEARTBEAT = 15
 
 # Errors that mean "the connection failed", not "the server said no".
 _CONNECTION_ERRORS = (
@@ -142,6 +151,14 @@ class ParleyError(Exception):
             instance=body.get("instance"),
             body=body,
         )
+
+
+class StreamEndedError(ConnectionError):
+    """The event stream ended before the run's last message (the server stopped, say).
+
+    :meth:`ParleyClient.stream_messages` resumes after it; it is raised only once ``retries``
+    attempts in a row have ended so.
+    """
 
 
 class ParleyClient:
@@ -268,6 +285,88 @@ class ParleyClient:
             if page["run_status"] in FINISHED_STATUSES and cursor >= int(page["last_seq"]):
                 return
 
+    def stream_messages(
+        self,
+        run_id: str,
+        after: int = 0,
+        heartbeat: Optional[float] = None,
+        deltas: bool = False,
+        retries: int = 5,
+    ) -> Iterator[Json]:
+        """Yields each message of the run once, in ``seq`` order, pushed over Server-Sent Events.
+
+        ``streamRunEvents`` (``GET /v1/runs/{run_id}/events``): one request for the whole run
+        instead of one per page, each message sent the moment it is stored. It ends after
+        ``workflow_completed``, the run's last message. Messages are the same dicts
+        :meth:`list_messages` returns.
+
+        A dropped connection, a 5xx (or 408), or a stream that ends before the run did is
+        resumed from the last message seen (``Last-Event-ID``), so nothing is skipped or
+        repeated, after a short pause (0.1 s, doubling, at most 2 s), up to ``retries`` times in
+        a row (a message received resets the count); then the last error is raised
+        (:class:`StreamEndedError` for a stream that kept ending early). Any other HTTP error
+        raises :class:`ParleyError` at once, such as 404 ``run_not_found`` — or a 404 from a
+        server older than the stream: :meth:`follow`, the long-poll, works with every server.
+
+        ``heartbeat`` asks the server for a ``: heartbeat`` comment after that many quiet seconds
+        (1–60; the server's default, 15, when ``None``); it keeps proxies from closing an idle
+        stream. The socket's timeout applies to each read rather than to the whole stream, and
+        is ``max(timeout, 2 * heartbeat + 5)`` seconds: a quiet run is not a dead connection, but
+        one that misses two heartbeats is dropped and resumed.
+
+        With ``deltas``, the live ``text_delta`` events are yielded too, interleaved with the
+        messages: ``{"type": "text_delta", "message_ref": ..., "index": ..., "delta": ...,
+        "sender": ..., "recipient": ...}``, pieces of a text being written. They are a preview:
+        they carry no ``seq``, are not replayed on a resume, and the complete text always comes
+        as a message. Other events the client does not know are skipped.
+
+        It is fine to call :meth:`reply` while the generator is paused on a question; closing the
+        generator (``break``) closes the connection.
+        """
+        cursor = after
+        failures = 0
+        read_timeout = max(self.timeout, 2 * float(_SERVER_HEARTBEAT if heartbeat is None else heartbeat) + 5)
+        path = f"/v1/runs/{_segment(run_id)}/events"
+        while True:
+            error: Exception
+            try:
+                # Resuming, the cursor goes as Last-Event-ID too (what EventSource sends).
+                resumed = cursor != after or failures > 0
+                query = {"after": cursor, "heartbeat": heartbeat}
+                headers = {"Last-Event-ID": str(cursor)} if resumed else {}
+                with self._open_stream(path, query, headers, read_timeout) as response:
+                    for event in _read_server_sent_events(_read_chunks(response)):
+                        if event.event == "message":
+                            message = json.loads(event.data)
+                            if message["seq"] <= cursor:  # guards a misbehaving proxy
+                                continue
+                            cursor = message["seq"]
+                            failures = 0
+                            yield message
+                            if message["type"] == "workflow_completed":
+                                return
+                        elif event.event == "text_delta" and deltas:
+                            delta = _json_object(event.data)
+                            if delta is not None:  # a preview: a garbled one is not worth failing for
+                                delta.setdefault("type", "text_delta")
+                                yield delta
+                # Ended without the last message: the run may have finished at or before the cursor
+                # (nothing left to send), or the server stopped.
+                run = self.get_run(run_id)
+                if run["status"] in FINISHED_STATUSES and cursor >= int(run["last_seq"]):
+                    return
+                error = StreamEndedError(f"the event stream of run {run_id} ended after seq {cursor}, before the run did")
+            except ParleyError as problem:
+                if problem.status < 500 and problem.status not in _STREAM_RETRYABLE_STATUSES:
+                    raise
+                error = problem
+            except _CONNECTION_ERRORS as dropped:
+                error = dropped
+            failures += 1
+            if failures > retries:
+                raise error
+            time.sleep(min(2.0, 0.1 * 2 ** (failures - 1)))
+
     # -- transport ---------------------------------------------------------------------------
 
     def _request(
@@ -299,14 +398,36 @@ class ParleyClient:
             with _OPENER.open(request, timeout=self.timeout if timeout is None else timeout) as response:
                 raw = response.read()
         except urllib.error.HTTPError as error:
-            try:
-                raw_error = error.read()
-            except (OSError, ValueError, http.client.HTTPException):
-                raw_error = b""
-            finally:
-                error.close()
-            raise ParleyError.from_response(error.code, str(error.reason or ""), raw_error) from None
+            raise _problem(error) from None
         return json.loads(raw.decode("utf-8")) if raw else None
+
+
+    def _open_stream(
+        self, path: str, query: Mapping[str, Any], headers: Mapping[str, str], timeout: float
+    ) -> http.client.HTTPResponse:
+        """Opens an event stream; an HTTP error raises :class:`ParleyError`."""
+        pairs = [(key, _number(value)) for key, value in query.items() if value is not None]
+        url = self.base_url + path + ("?" + urllib.parse.urlencode(pairs) if pairs else "")
+        all_headers = {"Accept": "text/event-stream", "Cache-Control": "no-cache"}
+        if self.api_key:
+            all_headers["Authorization"] = f"Bearer {self.api_key}"
+        all_headers.update(headers)
+        request = urllib.request.Request(url, headers=all_headers, method="GET")
+        try:
+            return _OPENER.open(request, timeout=timeout)
+        except urllib.error.HTTPError as error:
+            raise _problem(error) from None
+
+
+def _problem(error: urllib.error.HTTPError) -> ParleyError:
+    """The :class:`ParleyError` an HTTP error response stands for; closes the response."""
+    try:
+        raw = error.read()
+    except (OSError, ValueError, http.client.HTTPException):
+        raw = b""
+    finally:
+        error.close()
+    return ParleyError.from_response(error.code, str(error.reason or ""), raw)
 
 
 def _segment(value: str) -> str:
@@ -317,3 +438,95 @@ def _segment(value: str) -> str:
 def _number(value: float) -> str:
     """``25`` rather than ``25.0`` in the query string; fractions are kept."""
     return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _json_object(text: str) -> Optional[Json]:
+    """``text`` decoded when it is a JSON object, else ``None``."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+# -- Server-Sent Events ----------------------------------------------------------------------
+
+
+class _ServerSentEvent(NamedTuple):
+    """One dispatched event: its name (``message`` when the stream gives none), its data, and
+    the last ``id`` seen (which carries over to later events without one)."""
+
+    event: str
+    data: str
+    id: Optional[str]
+
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def _read_chunks(response: http.client.HTTPResponse, size: int = 65536) -> Iterator[bytes]:
+    """The body as it arrives: each read returns what one ``recv`` brought, not ``size`` bytes."""
+    while True:
+        chunk = response.read1(size)
+        if not chunk:
+            return
+        yield chunk
+
+
+def _read_server_sent_events(chunks: Iterable[bytes]) -> Iterator[_ServerSentEvent]:
+    """The events of an event stream, in order, parsed as the HTML standard says.
+
+    https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation:
+    lines end with CRLF, LF or CR; a blank line dispatches the event; ``data:`` lines are joined
+    with ``\\n``; a line starting with ``:`` is a comment (a heartbeat); one space after the
+    colon is dropped; ``retry:`` and unknown fields are ignored; an event with no data is not
+    dispatched; an event cut off by the end of the stream is dropped. ``chunks`` may split the
+    bytes anywhere, even within a character or between CR and LF.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    buffer = ""
+    started = False
+    event = ""
+    data: List[str] = []
+    last_id: Optional[str] = None
+
+    def lines(final: bool) -> Iterator[str]:
+        nonlocal buffer
+        start = 0
+        for end in _LINE_END.finditer(buffer):
+            # A CR at the very end may be the first half of a CRLF still on its way.
+            if not final and end.group() == "\r" and end.end() == len(buffer):
+                break
+            yield buffer[start : end.start()]
+            start = end.end()
+        buffer = buffer[start:]
+
+    def dispatch(chunk: bytes, final: bool) -> Iterator[_ServerSentEvent]:
+        nonlocal buffer, started, event, data, last_id
+        buffer += decoder.decode(chunk, final)
+        if not started and buffer:
+            started = True
+            if buffer.startswith("\ufeff"):  # a byte order mark is not part of the first field
+                buffer = buffer[1:]
+        for line in lines(final):
+            if line == "":
+                if data:
+                    yield _ServerSentEvent(event or "message", "\n".join(data), last_id)
+                event, data = "", []
+                continue
+            if line.startswith(":"):
+                continue
+            field, colon, value = line.partition(":")
+            if colon and value.startswith(" "):
+                value = value[1:]
+            if field == "event":
+                event = value
+            elif field == "data":
+                data.append(value)
+            elif field == "id" and "\0" not in value:
+                last_id = value
+
+    for chunk in chunks:
+        yield from dispatch(chunk, False)
+    # The end: a last lone CR ends its line; whatever event is still open is dropped.
+    yield from dispatch(b"", True)
