@@ -9,9 +9,12 @@ every test is skipped. `test/clients/python-client.test.ts` starts a server and 
 from __future__ import annotations
 
 import os
+import socket
+import threading
 import unittest
+import urllib.parse
 import uuid
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional, Tuple
 
 from parley_client import FINISHED_STATUSES, Answer, ParleyClient, ParleyError
 
@@ -47,6 +50,99 @@ class FlakyClient(ParleyClient):
         if self.calls <= self.failures:
             raise ConnectionResetError("connection reset by peer (simulated)")
         return super().list_messages(run_id, after=after, wait=wait, limit=limit)
+
+
+class CuttingProxy:
+    """A TCP proxy on loopback in front of the server, recording the head of every request.
+
+    With ``cut_after``, the first event stream through it is cut (both connections closed) as
+    soon as those bytes have gone by from the server: a dropped connection at a known place,
+    whatever the timing. Everything else passes untouched.
+    """
+
+    def __init__(self, target_url: str, cut_after: Optional[bytes] = None) -> None:
+        parts = urllib.parse.urlsplit(target_url)
+        self.target: Tuple[str, int] = (parts.hostname or "127.0.0.1", parts.port or 80)
+        self.cut_after = cut_after
+        self.heads: List[bytes] = []
+        self.received = b""  # everything the server sent on event streams
+        self.lock = threading.Lock()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def stream_heads(self) -> List[bytes]:
+        """The head of each event stream request, in order, lower-cased."""
+        with self.lock:
+            return [head.lower() for head in self.heads if _is_stream(head)]
+
+    def close(self) -> None:
+        self.listener.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client: socket.socket) -> None:
+        upstream = socket.create_connection(self.target)
+        try:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = client.recv(65536)
+                if not chunk:
+                    return
+                head += chunk
+            is_stream = _is_stream(head)
+            with self.lock:
+                self.heads.append(head)
+                cut = is_stream and self.cut_after is not None and sum(map(_is_stream, self.heads)) == 1
+            upstream.sendall(head)
+            threading.Thread(target=_pump, args=(client, upstream), daemon=True).start()
+            seen = b""
+            while True:
+                chunk = upstream.recv(65536)
+                if not chunk:
+                    return
+                if is_stream:
+                    with self.lock:
+                        self.received += chunk
+                if cut and self.cut_after is not None:
+                    seen += chunk
+                    at = seen.find(self.cut_after)
+                    if at >= 0:
+                        # Forward up to the end of the marker, then drop both connections.
+                        client.sendall(chunk[: at + len(self.cut_after) - (len(seen) - len(chunk))])
+                        return
+                client.sendall(chunk)
+        except OSError:
+            return
+        finally:
+            for sock in (client, upstream):
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                sock.close()
+
+
+def _is_stream(head: bytes) -> bool:
+    """Whether a request's head asks for an event stream."""
+    return b"/events" in head.split(b"\r\n", 1)[0]
+
+
+def _pump(source: socket.socket, target: socket.socket) -> None:
+    try:
+        while True:
+            chunk = source.recv(65536)
+            if not chunk:
+                return
+            target.sendall(chunk)
+    except OSError:
+        return
 
 
 class ParleyClientTest(unittest.TestCase):
@@ -213,6 +309,96 @@ class ParleyClientTest(unittest.TestCase):
         first = self.client.create_run("echo", {"text": "idem"}, idempotency_key=key)
         again = self.client.create_run("echo", {"text": "idem"}, idempotency_key=key)
         self.assertEqual(first["id"], again["id"])
+
+    # -- stream_messages (Server-Sent Events) ---------------------------------------------------
+
+    def test_stream_messages_follows_a_run_with_questions_as_list_messages_sees_it(self) -> None:
+        run = self.client.create_run("greet", {"greeting": "Hi"})
+        seen = []
+        for message in self.client.stream_messages(run["id"]):
+            seen.append(message)
+            if message["type"] in ("text_input", "multiple_choice"):
+                self.client.reply(run["id"], message["id"], answer_for(message))
+
+        self.assertEqual(
+            [m["type"] for m in seen],
+            ["workflow_started", "text_input", "reply", "multiple_choice", "reply", "text_message", "workflow_completed"],
+        )
+        # The same messages, the same JSON, as the long-poll returns them.
+        self.assertEqual(seen, self.client.list_messages(run["id"])["messages"])
+        self.assertEqual(self.client.get_run(run["id"])["status"], "completed")
+
+    def test_stream_messages_resumes_from_after_without_a_gap_or_a_duplicate(self) -> None:
+        run = self.client.create_run("ticker", {"count": 8, "interval_ms": 20})
+        first = []
+        for message in self.client.stream_messages(run["id"]):
+            first.append(message)
+            if len(first) == 4:
+                break
+        rest = list(self.client.stream_messages(run["id"], after=first[-1]["seq"]))
+
+        everything = self.client.list_messages(run["id"])["messages"]
+        self.assertEqual(first + rest, everything)
+        self.assertEqual([m["seq"] for m in everything], list(range(1, 11)))
+        # From the last seq of a finished run: nothing, and it ends.
+        self.assertEqual(list(self.client.stream_messages(run["id"], after=everything[-1]["seq"])), [])
+
+    def test_stream_messages_resumes_a_dropped_connection_from_the_last_seq(self) -> None:
+        # The proxy cuts the first stream in the middle of message 6, after its id line: the
+        # client has 1–5 whole, and an event cut off, which it must not count as received.
+        proxy = CuttingProxy(URL or "", cut_after=b"\nid: 6\n")
+        self.addCleanup(proxy.close)
+        client = ParleyClient(proxy.url, api_key=API_KEY, timeout=10)
+        run = client.create_run("ticker", {"count": 12, "interval_ms": 50})
+
+        seen = list(client.stream_messages(run["id"]))
+
+        self.assertEqual([m["seq"] for m in seen], list(range(1, 15)))
+        self.assertEqual(seen, self.client.list_messages(run["id"])["messages"])
+        heads = proxy.stream_heads()
+        self.assertEqual(len(heads), 2, "one cut, one resume")
+        self.assertNotIn(b"last-event-id", heads[0])
+        self.assertIn(b"last-event-id: 5\r\n", heads[1])
+        self.assertIn(b"after=5", heads[1].split(b"\r\n", 1)[0])
+
+    def test_stream_messages_waits_through_heartbeats_longer_than_the_client_timeout(self) -> None:
+        # One tick, two seconds of quiet, the next: with a 1 s timeout the stream reads on,
+        # as its read timeout is max(timeout, 2 * heartbeat + 5).
+        proxy = CuttingProxy(URL or "")
+        self.addCleanup(proxy.close)
+        client = ParleyClient(proxy.url, api_key=API_KEY, timeout=1)
+        run = self.client.create_run("ticker", {"count": 2, "interval_ms": 2000})
+
+        seen = list(client.stream_messages(run["id"], heartbeat=1))
+
+        self.assertEqual([m["type"] for m in seen], ["workflow_started", "text_message", "text_message", "workflow_completed"])
+        self.assertEqual(len(proxy.stream_heads()), 1, "the stream was never resumed")
+        self.assertIn(b"heartbeat=1", proxy.stream_heads()[0].split(b"\r\n", 1)[0])
+        self.assertIn(b": heartbeat\n", proxy.received)
+
+    def test_stream_messages_raises_parley_error_with_the_problem_on_404(self) -> None:
+        missing = f"no-such-run-{uuid.uuid4()}"
+        with self.assertRaises(ParleyError) as raised:
+            list(self.client.stream_messages(missing))
+        error = raised.exception
+        self.assertEqual((error.status, error.code), (404, "run_not_found"))
+        self.assertTrue(error.title)
+        self.assertIn(missing, error.detail)
+
+    def test_stream_messages_raises_parley_error_naming_the_field_on_422(self) -> None:
+        run = self.client.create_run("echo", {"text": "x"})
+        with self.assertRaises(ParleyError) as raised:
+            list(self.client.stream_messages(run["id"], heartbeat=61))
+        self.assertEqual((raised.exception.status, raised.exception.code), (422, "validation_failed"))
+        self.assertIn("query.heartbeat", raised.exception.fields)
+
+    @unittest.skipUnless(API_KEY, "the server has no API keys configured")
+    def test_stream_messages_with_an_unknown_api_key_is_refused(self) -> None:
+        run = self.client.create_run("echo", {"text": "mine"})
+        stranger = ParleyClient(URL or "", api_key="not-a-key", timeout=10)
+        with self.assertRaises(ParleyError) as raised:
+            list(stranger.stream_messages(run["id"]))
+        self.assertEqual((raised.exception.status, raised.exception.code), (401, "unauthorized"))
 
     @unittest.skipUnless(API_KEY, "the server has no API keys configured")
     def test_an_unknown_api_key_is_refused(self) -> None:

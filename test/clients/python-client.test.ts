@@ -30,7 +30,7 @@ describe.runIf(hasPython)('clients/python against a real server', () => {
   })
 
   it(
-    'passes its unittest suite (workflows, greet with questions, multi-select, cancel, errors, pagination)',
+    'passes its unittest suite (workflows, greet with questions, multi-select, cancel, errors, pagination, the event stream)',
     async () => {
       const result = await runCommand('python3', ['-m', 'unittest', '-v', 'test_parley_client'], {
         cwd: PYTHON_DIR,
@@ -42,6 +42,23 @@ describe.runIf(hasPython)('clients/python against a real server', () => {
       expect(result.code).toBe(0)
       expect(result.output).toMatch(/^Ran \d+ tests/m)
       // Plain "OK": with PARLEY_URL and PARLEY_API_KEY set, nothing may be skipped.
+      expect(result.output).toMatch(/^OK$/m)
+    },
+    TIMEOUT_MS,
+  )
+
+  it(
+    'reads Server-Sent Events as the HTML standard says, and streams against scripted servers (early ends, 5xx, 404, text_delta)',
+    async () => {
+      const result = await runCommand('python3', ['-m', 'unittest', '-v', 'test_event_stream'], {
+        cwd: PYTHON_DIR,
+        env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+        timeoutMs: TIMEOUT_MS - 5_000,
+      })
+      if (result.code !== 0) console.error(result.output)
+      expect(result.signal, 'python3 was killed (timeout)').toBeNull()
+      expect(result.code).toBe(0)
+      expect(result.output).toMatch(/^Ran \d+ tests/m)
       expect(result.output).toMatch(/^OK$/m)
     },
     TIMEOUT_MS,
