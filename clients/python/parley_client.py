@@ -17,6 +17,8 @@ Example::
             client.reply(run["id"], message["id"], message["content"]["choices"][0])
         else:
             print(message["type"], message["content"])
+
+``stream_messages`` yields the same messages pushed over Server-Sent Events instead.
 """
 
 from __future__ import annotations
