@@ -741,6 +741,8 @@ export type components = {
             run_status: components["schemas"]["RunStatus"];
             /** @description seq of the run’s newest message; more are waiting when it exceeds next_after */
             last_seq: number;
+            /** @description Only with `deltas=true`, and only on a page that reaches the end of the log: every delta so far of each reply being generated after `next_after`, in order. Live, never stored: the complete `text_message` (whose `id` is their `message_ref`) replaces them in the log */
+            deltas?: components["schemas"]["TextDelta"][];
         };
         Message: components["schemas"]["WorkflowStartedMessage"] | components["schemas"]["TextMessage"] | components["schemas"]["SystemMessage"] | components["schemas"]["SuggestedFunctionCallMessage"] | components["schemas"]["FunctionCallExecutionMessage"] | components["schemas"]["TextInputMessage"] | components["schemas"]["MultipleChoiceMessage"] | components["schemas"]["ReplyMessage"] | components["schemas"]["ErrorMessage"] | components["schemas"]["WorkflowCompletedMessage"];
         /** @description First message of every run */
@@ -937,7 +939,30 @@ export type components = {
             result: string | null;
         };
         /**
-         * @description A stream of Server-Sent Events (https://html.spec.whatwg.org/multipage/server-sent-events.html). Each message of the run’s log is one event: `event: message`, `id:` the message’s `seq`, and one `data:` line holding the message as JSON, exactly as `listMessages` returns it (a `Message`), then an empty line. Lines starting with `:` are comments (`: heartbeat`, sent when nothing else was for `heartbeat` seconds); a client ignores them. Messages come in `seq` order, each once; the stream ends after `workflow_completed`, the last message of a finished run.
+         * @description Text of an agent reply as the model generates it (token streaming). Deltas are live only: a client that connects late or resumes sees the stored messages, and the complete `text_message` whose `id` is `message_ref` replaces them.
+         * @example {
+         *       "type": "text_delta",
+         *       "message_ref": "7d0a9c4e-2f6b-4f1e-9a53-3c8b5e1d2a40",
+         *       "index": 0,
+         *       "delta": "Happy to ",
+         *       "sender": "Teacher_Agent",
+         *       "recipient": "Student_Agent"
+         *     }
+         */
+        TextDelta: {
+            /** @enum {string} */
+            type: "text_delta";
+            /** @description Which reply this is part of: the `id` the complete `text_message` will have when it is stored */
+            message_ref: string;
+            /** @description Position of this delta in the reply, from 0. A 0 for a reply already begun means its generation started over (a retry): drop the text so far */
+            index: number;
+            /** @description The text to append */
+            delta: string;
+            sender: string | null;
+            recipient: string | null;
+        };
+        /**
+         * @description A stream of Server-Sent Events (https://html.spec.whatwg.org/multipage/server-sent-events.html). Each message of the run’s log is one event: `event: message`, `id:` the message’s `seq`, and one `data:` line holding the message as JSON, exactly as `listMessages` returns it (a `Message`), then an empty line. Lines starting with `:` are comments (`: heartbeat`, sent when nothing else was for `heartbeat` seconds); a client ignores them. Messages come in `seq` order, each once; the stream ends after `workflow_completed`, the last message of a finished run. While an agent’s reply is generated, its text arrives as it grows: `event: text_delta` with no `id:` (a resume is by messages only) and one `data:` line holding a `TextDelta`. Deltas are live, never stored, and always follow the message they come after; the complete `text_message` whose `id` is their `message_ref` replaces them. A client that does not know an event’s name skips it.
          * @example event: message
          *     id: 1
          *     data: {"run_id":"01a21e32-e83b-70f4-ad45-8305bc610c53","sender":null,"recipient":null,"auto_reply":false,"id":"9bff9707-11d8-4b1f-a75b-c992120089af","seq":1,"created_at":"2026-11-27T09:30:00.006Z","type":"workflow_started","content":{"name":"greet","description":"Asks for a name and a mood, then says hello","params":{"greeting":"Hello"}}}
@@ -951,6 +976,12 @@ export type components = {
          *     event: message
          *     id: 3
          *     data: {"run_id":"01a21e32-e83b-70f4-ad45-8305bc610c53","sender":"User","recipient":"Greeter","auto_reply":false,"id":"5d0e7a1c-3b9f-4c2e-9a61-0b7d2f4e8c13","seq":3,"created_at":"2026-11-27T09:30:07.250Z","type":"reply","content":{"question_id":"8cf373ac-4b9a-4342-8375-69948e89cc07","answer":"Ada"}}
+         *
+         *     event: text_delta
+         *     data: {"type":"text_delta","message_ref":"7d0a9c4e-2f6b-4f1e-9a53-3c8b5e1d2a40","index":0,"delta":"Hello, ","sender":"greeter","recipient":"user"}
+         *
+         *     event: text_delta
+         *     data: {"type":"text_delta","message_ref":"7d0a9c4e-2f6b-4f1e-9a53-3c8b5e1d2a40","index":1,"delta":"Ada!","sender":"greeter","recipient":"user"}
          */
         MessageEventStream: string;
         /** @description An answer to the run’s pending question */
@@ -3101,6 +3132,16 @@ export interface operations {
                  * @example 100
                  */
                 limit?: number;
+                /**
+                 * @description `true`: the page also carries `deltas`, the text of agent replies being generated right now (not stored), and a held poll answers as soon as more of it arrives
+                 * @example true
+                 */
+                deltas?: "true" | "false";
+                /**
+                 * @description With `deltas=true`: how many `deltas` the previous page had, when polling again from the same `after`. A poll that would wait answers at once when the server has other deltas than that, so none is missed between two polls
+                 * @example 4
+                 */
+                deltas_seen?: number;
             };
             header?: never;
             path: {
@@ -3245,6 +3286,12 @@ export interface operations {
                      *     event: message
                      *     id: 3
                      *     data: {"run_id":"01a21e32-e83b-70f4-ad45-8305bc610c53","sender":"User","recipient":"Greeter","auto_reply":false,"id":"5d0e7a1c-3b9f-4c2e-9a61-0b7d2f4e8c13","seq":3,"created_at":"2026-11-27T09:30:07.250Z","type":"reply","content":{"question_id":"8cf373ac-4b9a-4342-8375-69948e89cc07","answer":"Ada"}}
+                     *
+                     *     event: text_delta
+                     *     data: {"type":"text_delta","message_ref":"7d0a9c4e-2f6b-4f1e-9a53-3c8b5e1d2a40","index":0,"delta":"Hello, ","sender":"greeter","recipient":"user"}
+                     *
+                     *     event: text_delta
+                     *     data: {"type":"text_delta","message_ref":"7d0a9c4e-2f6b-4f1e-9a53-3c8b5e1d2a40","index":1,"delta":"Ada!","sender":"greeter","recipient":"user"}
                      */
                     "text/event-stream": components["schemas"]["MessageEventStream"];
                 };

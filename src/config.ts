@@ -90,6 +90,8 @@ export interface LlmEnvConfig {
   maxRetries: number
   /** Per-attempt timeout of one completion request. */
   timeoutMs: number
+  /** PARLEY_OFFLINE_TOKEN_DELAY_MS: the offline model's pause between streamed words. */
+  offlineTokenDelayMs: number
 }
 
 type Env = Record<string, string | undefined>
@@ -148,6 +150,9 @@ export function loadConfig(env: Env = process.env): ParleyConfig {
   }
 }
 
+/** The offline model's pace when it streams: about 60 words a second, slow enough to watch a reply grow. */
+const DEFAULT_OFFLINE_TOKEN_DELAY_MS = 15
+
 /** Only the LLM part: agents resolve it lazily, when they first call a model, not at import. */
 export function loadLlmConfig(env: Env = process.env): LlmEnvConfig {
   return {
@@ -156,6 +161,7 @@ export function loadLlmConfig(env: Env = process.env): LlmEnvConfig {
     model: env.PARLEY_MODEL || undefined,
     maxRetries: integer(env.PARLEY_LLM_MAX_RETRIES, 2, 'PARLEY_LLM_MAX_RETRIES'),
     timeoutMs: integer(env.PARLEY_LLM_TIMEOUT_MS, 120_000, 'PARLEY_LLM_TIMEOUT_MS'),
+    offlineTokenDelayMs: integer(env.PARLEY_OFFLINE_TOKEN_DELAY_MS, DEFAULT_OFFLINE_TOKEN_DELAY_MS, 'PARLEY_OFFLINE_TOKEN_DELAY_MS'),
   }
 }
 

@@ -1,5 +1,6 @@
-import type { ChatMessage, ToolCall } from '../llm/chat-model.ts'
+import type { ChatCompletion, ChatMessage, ToolCall } from '../llm/chat-model.ts'
 import { completeOnce } from '../runtime/journaled-completion.ts'
+import type { ReplyStream } from '../runtime/reply-stream.ts'
 import type { RunScope } from '../runtime/run-scope.ts'
 import type { Usage } from '../schemas/runs.ts'
 import type { Agent } from './agent.ts'
@@ -21,8 +22,11 @@ export interface ReplyContext {
 }
 
 export type ModelReply =
-  /** `toolTraffic`: the tool calls and results of this reply, which only the replying agent's model sees again. */
-  { kind: 'reply'; content: string; toolTraffic: ChatMessage[] } | { kind: 'exit'; toolTraffic: ChatMessage[] }
+  /**
+   * `toolTraffic`: the tool calls and results of this reply, which only the replying agent's model sees again.
+   * `stream`: the reply as it was streamed, whose `say` stores it (null for an agent without a model).
+   */
+  { kind: 'reply'; content: string; toolTraffic: ChatMessage[]; stream: ReplyStream | null } | { kind: 'exit'; toolTraffic: ChatMessage[] }
 
 /**
  * The agent's automatic reply to the conversation `view` (its own perspective): it asks its
@@ -31,19 +35,26 @@ export type ModelReply =
  */
 export async function generateModelReply(agent: Agent, view: ChatMessage[], context: ReplyContext): Promise<ModelReply> {
   const resolved = agent.model()
-  if (!resolved) return { kind: 'reply', content: agent.defaultAutoReply, toolTraffic: [] }
+  if (!resolved) return { kind: 'reply', content: agent.defaultAutoReply, toolTraffic: [], stream: null }
   const { model, llm } = resolved
   const tools = agent.tools.map(toolSpec)
   const traffic: ChatMessage[] = []
   for (let round = 0; round < MAX_TOOL_ROUNDS; round++) {
     const request = { model: llm.model, temperature: llm.temperature, messages: [...view, ...traffic], tools }
-    const completion = await completeOnce(context.scope.perform, model, request)
+    // Its text is streamed live as the model writes it; whoever follows the run sees it grow.
+    const stream = context.scope.streamReply({ sender: agent.name, recipient: context.partner.name })
+    let completion: ChatCompletion
+    try {
+      completion = await completeOnce(context.scope.perform, model, request, stream.sink)
+    } finally {
+      stream.end()
+    }
     context.countUsage(completion.usage)
     const { content, tool_calls: calls } = completion.message
-    if (calls.length === 0) return { kind: 'reply', content: content ?? '', toolTraffic: traffic }
+    if (calls.length === 0) return { kind: 'reply', content: content ?? '', toolTraffic: traffic, stream }
     if (content?.trim()) {
       // Said alongside the calls ("let me look that up"): worth showing, though only this model sees it again.
-      await context.scope.ui.textMessage({ body: content, sender: agent.name, recipient: context.partner.name })
+      await stream.say(content)
     }
     traffic.push({ role: 'assistant', content, tool_calls: calls })
     for (const call of calls) {

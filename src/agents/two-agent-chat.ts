@@ -1,5 +1,6 @@
 import type { ChatMessage } from '../llm/chat-model.ts'
 import { NO_USAGE } from '../llm/chat-model.ts'
+import type { ReplyStream } from '../runtime/reply-stream.ts'
 import { currentRun } from '../runtime/run-scope.ts'
 import type { Usage } from '../schemas/runs.ts'
 import { addUsage } from '../schemas/runs.ts'
@@ -55,8 +56,10 @@ export async function runTwoAgentChat(initiator: Agent, partner: Agent, options:
   const countUsage = (more: Usage) => {
     usage = addUsage(usage, more)
   }
-  const say = async (turn: ChatTurn): Promise<ChatTurn> => {
-    await scope.ui.textMessage({ body: turn.content, sender: turn.sender, recipient: turn.recipient })
+  /** Logs a turn: a streamed reply as the message its deltas announced, anything else as a new one. */
+  const say = async (turn: ChatTurn, stream: ReplyStream | null = null): Promise<ChatTurn> => {
+    if (stream) await stream.say(turn.content)
+    else await scope.ui.textMessage({ body: turn.content, sender: turn.sender, recipient: turn.recipient })
     entries.push({ turn })
     history.push(turn)
     return turn
@@ -69,6 +72,7 @@ export async function runTwoAgentChat(initiator: Agent, partner: Agent, options:
   for (;;) {
     const decision = await consultHuman(speaker, listener, incoming, scope.ui)
     let content: string
+    let stream: ReplyStream | null = null
     if (decision.kind === 'stop') {
       stopReason = decision.reason
       break
@@ -87,8 +91,9 @@ export async function runTwoAgentChat(initiator: Agent, partner: Agent, options:
         break
       }
       content = reply.content
+      stream = reply.stream
     }
-    incoming = await say({ sender: speaker.name, recipient: listener.name, content })
+    incoming = await say({ sender: speaker.name, recipient: listener.name, content }, stream)
     if (speaker === partner && turns >= maxTurns) break
     if (speaker === initiator) turns++
     ;[speaker, listener] = [listener, speaker]

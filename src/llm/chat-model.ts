@@ -39,11 +39,23 @@ export interface ChatCompletion {
   usage: Usage
 }
 
-/** Answers one chat-completions request; rejects when `signal` fires (a cancelled run). */
+/** Where a model streaming its answer writes the text as it comes (token streaming). */
+export interface TextSink {
+  /** The next piece of the answer's text. */
+  write(text: string): void
+  /** The attempt failed part-way and the model asks again: the text written so far is void. */
+  restart(): void
+}
+
+/**
+ * Answers one chat-completions request; rejects when `signal` fires (a cancelled run). With a
+ * `sink`, the model streams: the text is written there as it is generated, and the completion
+ * it resolves to is the same as without.
+ */
 export interface ChatModel {
   /** What the model is, for error messages: `offline`, or the endpoint's base URL. */
   readonly label: string
-  complete(request: ChatRequest, signal: AbortSignal): Promise<ChatCompletion>
+  complete(request: ChatRequest, signal: AbortSignal, sink?: TextSink): Promise<ChatCompletion>
 }
 
 export const NO_USAGE: Usage = Object.freeze({ prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 })

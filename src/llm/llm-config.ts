@@ -39,6 +39,8 @@ export interface LlmSettings {
   maxRetries: number
   /** Timeout of each attempt in milliseconds. */
   timeoutMs: number
+  /** The offline model streams its replies a word every this many milliseconds (default 0: at once). */
+  offlineTokenDelayMs?: number | undefined
 }
 
 /** No endpoint configured: the offline model answers, with the usual retry and timeout defaults. */
@@ -53,6 +55,7 @@ export interface ResolvedLlm {
   timeoutMs: number
   /** No API key and no base URL anywhere: the built-in offline model answers. */
   offline: boolean
+  offlineTokenDelayMs: number
 }
 
 /** The model when neither the agent nor `PARLEY_MODEL` names one. */
@@ -75,10 +78,11 @@ export function resolveLlm(options: LlmOptions = {}, env: LlmSettings = OFFLINE_
     maxRetries: options.maxRetries ?? env.maxRetries,
     timeoutMs: options.timeoutMs ?? env.timeoutMs,
     offline,
+    offlineTokenDelayMs: env.offlineTokenDelayMs ?? 0,
   }
 }
 
 /** The model an agent talks to: the offline one, or the `openai` client on the resolved endpoint. */
 export function createChatModel(llm: ResolvedLlm): ChatModel {
-  return llm.offline ? createOfflineModel() : createOpenAIModel(llm)
+  return llm.offline ? createOfflineModel({ tokenDelayMs: llm.offlineTokenDelayMs }) : createOpenAIModel(llm)
 }

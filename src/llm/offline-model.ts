@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises'
 import type { ChatCompletion, ChatMessage, ChatModel, ChatRequest, ToolCall } from './chat-model.ts'
 import { offlineToolCall } from './offline-tool-call.ts'
 
@@ -29,17 +30,29 @@ const STUDENT_LINES = [
  * It plays a student or a teacher when its system message says so, calls tools when it is
  * offered some, writes a reflection summary when asked to summarise, and otherwise echoes.
  */
-export function createOfflineModel(): ChatModel {
+export function createOfflineModel(options: { tokenDelayMs?: number } = {}): ChatModel {
+  const tokenDelayMs = options.tokenDelayMs ?? 0
   return {
     label: 'offline',
-    async complete(request, signal) {
+    async complete(request, signal, sink) {
       signal.throwIfAborted()
       await Promise.resolve() // answer asynchronously, like a real endpoint
       const message = reply(request)
+      // Streamed word by word, at a typist's pace, so a client shows text growing without an API key.
+      if (sink && message.content) {
+        for (const word of message.content.match(WORDS) ?? []) {
+          if (tokenDelayMs > 0) await delay(tokenDelayMs, undefined, { signal })
+          signal.throwIfAborted()
+          sink.write(word)
+        }
+      }
       return { message, usage: estimateUsage(request.messages, message) }
     },
   }
 }
+
+/** A word with the spaces before it; the pieces join back into the text exactly. */
+const WORDS = /\s*\S+|\s+$/g
 
 function reply(request: ChatRequest): ChatCompletion['message'] {
   const messages = request.messages

@@ -1,6 +1,10 @@
 import OpenAI, { APIConnectionTimeoutError, APIError } from 'openai'
-import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from 'openai/resources/chat/completions'
-import type { ChatCompletion, ChatMessage, ChatModel, ChatRequest } from './chat-model.ts'
+import type {
+  ChatCompletionChunk,
+  ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionMessageParam,
+} from 'openai/resources/chat/completions'
+import type { ChatCompletion, ChatMessage, ChatModel, ChatRequest, TextSink, ToolCall } from './chat-model.ts'
 import { NO_USAGE } from './chat-model.ts'
 import type { ResolvedLlm } from './llm-config.ts'
 import { redactSecrets, shortReason } from './redact.ts'
@@ -37,7 +41,7 @@ export function createOpenAIModel(llm: ResolvedLlm): ChatModel {
   const label = llm.baseURL ?? OPENAI_BASE_URL
   return {
     label,
-    async complete(request, signal) {
+    async complete(request, signal, sink) {
       // One client per request: its fetch counts the attempts and keeps the last error body,
       // which the error quotes redacted (APIError keeps only the `error` field).
       let attempts = 0
@@ -61,16 +65,88 @@ export function createOpenAIModel(llm: ResolvedLlm): ChatModel {
           return response
         },
       })
+      const facts = () => ({ label, attempts, failure, timeoutMs: llm.timeoutMs, apiKey: llm.apiKey })
+      if (sink) return streamCompletion(client, request, signal, sink, { maxRetries: llm.maxRetries, facts })
       try {
         const pending = client.chat.completions.create(toOpenAIBody(request), { signal })
         // The client sleeps between retries without watching the signal: do not wait for it.
         return fromOpenAI(await untilAborted(pending, signal), label, llm.apiKey)
       } catch (error) {
         if (signal.aborted) throw signal.reason ?? error
-        throw describeFailure(error, { label, attempts, failure, timeoutMs: llm.timeoutMs, apiKey: llm.apiKey })
+        throw describeFailure(error, facts())
       }
     },
   }
+}
+
+/** The stream broke off before the model finished (the connection dropped, or the endpoint sent an error event). */
+class StreamCutError extends Error {}
+
+/**
+ * A completion streamed (`stream: true`): each piece of text goes to `sink` as it arrives, and the
+ * completion it adds up to is returned. The openai client retries a request that fails before its
+ * stream begins; one cut part-way is asked again from the start here (`sink.restart()`), up to
+ * `maxRetries` times, and only a complete answer is returned — never half of one.
+ */
+async function streamCompletion(
+  client: OpenAI,
+  request: ChatRequest,
+  signal: AbortSignal,
+  sink: TextSink,
+  options: { maxRetries: number; facts: () => FailureFacts },
+): Promise<ChatCompletion> {
+  for (let cuts = 0; ; ) {
+    try {
+      const body = { ...toOpenAIBody(request), stream: true as const, stream_options: { include_usage: true } }
+      const stream = await untilAborted(client.chat.completions.create(body, { signal }), signal)
+      return await collectStream(stream, sink)
+    } catch (error) {
+      if (signal.aborted) throw signal.reason ?? error
+      if (!(error instanceof StreamCutError)) throw describeFailure(error, options.facts())
+      const { label, apiKey } = options.facts()
+      if (++cuts > options.maxRetries) {
+        const what = `stream broke off before the answer was complete, ${cuts} time${cuts === 1 ? '' : 's'}`
+        throw new LlmError(`the LLM endpoint's ${what}: ${shortReason(error.message, [apiKey])}`, {
+          detail: `LLM endpoint ${redactSecrets(label)}: ${what}: ${logged(error.message, apiKey)}`,
+        })
+      }
+      sink.restart()
+    }
+  }
+}
+
+async function collectStream(stream: AsyncIterable<ChatCompletionChunk>, sink: TextSink): Promise<ChatCompletion> {
+  let content: string | null = null
+  const calls: ToolCall[] = []
+  let usage = NO_USAGE
+  let finished = false
+  try {
+    for await (const chunk of stream) {
+      if (chunk.usage) {
+        const { prompt_tokens, completion_tokens, total_tokens } = chunk.usage
+        usage = { prompt_tokens, completion_tokens, total_tokens }
+      }
+      const choice = chunk.choices?.[0]
+      if (!choice) continue
+      const delta = choice.delta
+      if (delta?.content) {
+        content = (content ?? '') + delta.content
+        sink.write(delta.content)
+      }
+      for (const part of delta?.tool_calls ?? []) {
+        const call = calls[part.index] ?? { id: '', name: '', arguments: '' }
+        calls[part.index] = call
+        if (part.id) call.id = part.id
+        if (part.function?.name) call.name += part.function.name
+        if (part.function?.arguments) call.arguments += part.function.arguments
+      }
+      if (choice.finish_reason) finished = true
+    }
+  } catch (error) {
+    throw new StreamCutError(error instanceof Error ? error.message : String(error))
+  }
+  if (!finished) throw new StreamCutError('the stream ended before the model said it had finished')
+  return { message: { content, tool_calls: calls.filter((call) => call !== undefined) }, usage }
 }
 
 function toOpenAIBody(request: ChatRequest): ChatCompletionCreateParamsNonStreaming {

@@ -23,6 +23,11 @@ export interface MessageWait {
    * the caller's held polls, or throws (a per-user cap); returns the function that gives it back.
    */
   hold?: ((waitMs: number) => () => void) | undefined
+  /**
+   * Another reason to answer a held poll, with no new message (live text for `deltas=true`):
+   * called once the poll holds, with the function that answers it; returns how to stop listening.
+   */
+  wakeOn?: ((answer: () => void) => () => void) | undefined
 }
 
 /** What a page says of its run besides the messages. */
@@ -61,6 +66,7 @@ export function waitForMessages(store: Store, wait: MessageWait, firstPage: () =
     let state: RunState | undefined
     let timer: NodeJS.Timeout | undefined
     let forgetStop = () => undefined as unknown
+    let forgetWake = () => undefined as unknown
     let release = () => undefined as unknown
 
     const ready = (candidate: RunState) => candidate.last_seq > wait.after || isFinished(candidate.status)
@@ -73,6 +79,7 @@ export function waitForMessages(store: Store, wait: MessageWait, firstPage: () =
       clearTimeout(timer)
       wait.signal?.removeEventListener('abort', onAbort)
       forgetStop()
+      forgetWake()
       outcome instanceof Error ? reject(outcome) : resolve(outcome)
     }
     const fail = (error: unknown) => finish(error instanceof Error ? error : new Error(String(error)))
@@ -143,6 +150,7 @@ export function waitForMessages(store: Store, wait: MessageWait, firstPage: () =
         wait.signal?.addEventListener('abort', onAbort, { once: true })
         // Answered with the state in hand, never a reset connection: the client polls again from the same cursor.
         forgetStop = wait.stopping?.onStop(onAbort) ?? forgetStop
+        forgetWake = wait.wakeOn?.(onAbort) ?? forgetWake
         if (wokenWhileReading) void check()
       },
       (error: unknown) => fail(error),

@@ -1,4 +1,6 @@
+import type { TextDelta } from '../schemas/messages.ts'
 import { isFinished } from '../schemas/runs.ts'
+import type { LiveDelta, LiveText } from '../store/live-text.ts'
 import type { Store } from '../store/store.ts'
 import type { MessagePageData } from './long-poll.ts'
 import { waitForMessages } from './long-poll.ts'
@@ -67,5 +69,64 @@ export async function* followLog(follow: FollowLog): AsyncGenerator<MessagePageD
     }
   } finally {
     release()
+  }
+}
+
+/** Deltas waiting for their message: past this many, the oldest go (a follower that far behind reads the stored log anyway). */
+const MAX_HELD_DELTAS = 10_000
+
+/**
+ * Live text for one event stream: each delta of the run's replies, sent only once the stream has
+ * sent the message it follows (`afterSeq`), so a client never sees text before what came before
+ * it. `start` subscribes and sends the deltas so far (a late follower sees a reply's beginning);
+ * `sent(seq)` says the stream has sent the messages through `seq`; `stop` lets go of the listener.
+ */
+export class DeltaRelay {
+  readonly #live: LiveText
+  readonly #runId: string
+  readonly #send: (deltas: TextDelta[]) => void
+  #held: LiveDelta[] = []
+  #sentSeq = 0
+  #stop: (() => void) | null = null
+
+  constructor(live: LiveText, runId: string, send: (deltas: TextDelta[]) => void) {
+    this.#live = live
+    this.#runId = runId
+    this.#send = send
+  }
+
+  /** Starts relaying, the messages through `sentSeq` already sent. */
+  start(sentSeq: number): void {
+    if (this.#stop) return
+    this.#sentSeq = sentSeq
+    // Subscribed and read in the same turn: no delta falls between the two, none comes twice.
+    this.#stop = this.#live.subscribe(this.#runId, (live) => this.#offer([live]))
+    this.#offer(this.#live.pending(this.#runId))
+  }
+
+  sent(seq: number): void {
+    if (seq <= this.#sentSeq) return
+    this.#sentSeq = seq
+    this.#release()
+  }
+
+  stop(): void {
+    this.#stop?.()
+    this.#stop = null
+    this.#held = []
+  }
+
+  #offer(lives: LiveDelta[]): void {
+    this.#held.push(...lives)
+    if (this.#held.length > MAX_HELD_DELTAS) this.#held.splice(0, this.#held.length - MAX_HELD_DELTAS)
+    this.#release()
+  }
+
+  /** Sends the held deltas whose message has been sent, in the order they came (a run's deltas come in seq order). */
+  #release(): void {
+    let count = 0
+    while (count < this.#held.length && (this.#held[count]?.afterSeq ?? Number.POSITIVE_INFINITY) <= this.#sentSeq) count++
+    if (count === 0) return
+    this.#send(this.#held.splice(0, count).map((live) => live.delta))
   }
 }

@@ -25,7 +25,8 @@ export interface PerformCall<T> extends EffectCall {
  */
 export interface RunEffects {
   /** Appends a message to the log (once); `change` is applied to the run with it. */
-  emit(draft: MessageDraft, change?: RunChange): Promise<Message>
+  /** `id`: the message's, when chosen before (a streamed reply's); it is not part of the effect's fingerprint. */
+  emit(draft: MessageDraft, change?: RunChange, id?: string): Promise<Message>
   /** Asks a question (once) and waits for its answer, its expiry or the run's end. */
   ask(draft: QuestionDraft, timeoutSeconds: number | null): Promise<Answer>
   /**
@@ -91,14 +92,14 @@ export function createRunEffects({ store, runId, signal, journal, lease, monitor
     if (entry || usage) await guard(() => store.recordEffect(runId, { effect: entry ?? null, usage, lease }))
   }
 
-  async function emit(draft: MessageDraft, change?: RunChange): Promise<Message> {
+  async function emit(draft: MessageDraft, change?: RunChange, id?: string): Promise<Message> {
     const checked = checkedDraft(draft)
     const call: EffectCall = { kind: 'message', name: checked.type, args: identity(checked), summary: summarize(checked) }
     const claimed = claim(call)
     await yieldIfBusy()
     if (claimed.recorded) return counted(recordedMessage(claimed))
     budget.checkMessage(checked.type, jsonBytes(checked))
-    return counted(await guard(() => store.append(runId, checked, { change, effect: record(call, claimed, null), lease })))
+    return counted(await guard(() => store.append(runId, checked, { change, effect: record(call, claimed, null), lease, id })))
   }
 
   function counted(message: Message): Message {

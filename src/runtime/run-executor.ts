@@ -4,6 +4,8 @@ import { JournalConflictError, LeaseLostError, RunFinishedError, StoreUnavailabl
 import type { Workflow, WorkflowContext } from './define-workflow.ts'
 import { RunCancelledError } from './errors.ts'
 import { RunJournal } from './journal.ts'
+import type { ReplyAddressing } from './reply-stream.ts'
+import { openReplyStream } from './reply-stream.ts'
 import { describeCauses, describeThrown, loggedError, runtimeDraft } from './run-drafts.ts'
 import type { RunEffects, RunMonitor } from './run-effects.ts'
 import { createRunEffects } from './run-effects.ts'
@@ -60,7 +62,19 @@ export async function executeRun({ store, workflow, run, lease, controller, moni
     const base = { runId: run.id, userId: run.user_id, signal }
     const ui = createWorkflowUI(effects)
     const ctx = workflowContext(base, effects, llm)
-    const returned: unknown = await runInScope({ ...base, ui, perform: effects.perform, llm }, () => workflow.run(ui, run.params, ctx))
+    const streamReply = (addressing: ReplyAddressing) =>
+      openReplyStream(
+        {
+          store,
+          runId: run.id,
+          lastSeq: () => budget.lastSeq,
+          emitText: ({ body, sender, recipient }, id) =>
+            effects.emit({ type: 'text_message', content: { body }, sender, recipient, auto_reply: false }, undefined, id),
+        },
+        addressing,
+      )
+    const scope = { ...base, ui, perform: effects.perform, llm, streamReply }
+    const returned: unknown = await runInScope(scope, () => workflow.run(ui, run.params, ctx))
     // A limit passed fails the run even when the workflow caught the error and went on.
     if (budget.breach) throw budget.breach
     journal.checkComplete()

@@ -61,6 +61,11 @@ export class RunBudget {
     }
   }
 
+  /** The seq of the run's newest message as this execution knows it. */
+  get lastSeq(): number {
+    return this.#messages
+  }
+
   /** A message is in the log at `seq` (emitted, replayed, or a reply the run received). */
   counted(seq: number): void {
     this.#messages = Math.max(this.#messages, seq)

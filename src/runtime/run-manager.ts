@@ -1,4 +1,4 @@
-import type { Answer, Message } from '../schemas/messages.ts'
+import type { Answer, Message, TextDelta } from '../schemas/messages.ts'
 import type { RunStatus } from '../schemas/runs.ts'
 import { isFinished } from '../schemas/runs.ts'
 import { decodeCursor, encodeCursor } from '../store/records.ts'
@@ -10,7 +10,7 @@ import { HeldPolls } from './held-polls.ts'
 import type { MessagePageData } from './long-poll.ts'
 import { stateOf, waitForMessages } from './long-poll.ts'
 import type { MessageStreamOptions } from './message-stream.ts'
-import { followLog } from './message-stream.ts'
+import { DeltaRelay, followLog } from './message-stream.ts'
 import { replyToQuestion } from './question-replies.ts'
 import { RateLimit } from './rate-limit.ts'
 import type { WorkflowRegistry } from './registry.ts'
@@ -64,6 +64,10 @@ export interface MessagePoll {
   waitMs: number
   /** The client's connection, read only when the poll waits (building it may cost; see long-poll.ts). */
   readonly signal?: AbortSignal | undefined
+  /** Also the live text of replies being generated (`deltas=true`); a held poll answers when more arrives. */
+  deltas?: boolean | undefined
+  /** How many deltas the client's previous page from the same cursor had: a poll with other ones answers at once. */
+  deltasSeen?: number | undefined
 }
 
 /**
@@ -190,7 +194,7 @@ export class RunManager {
    * The long-poll of a run's log: the messages after `poll.after` at once if there are any (or the
    * run has finished), else the first to come within `poll.waitMs`. Counts among `userId`'s held polls.
    */
-  async pollMessages(userId: string, runId: string, poll: MessagePoll): Promise<MessagePageData> {
+  async pollMessages(userId: string, runId: string, poll: MessagePoll): Promise<MessagePageData & { deltas?: TextDelta[] }> {
     const firstPage = async () => {
       const { run, messages } = await this.readOwnedPage(userId, runId, poll.after, poll.limit)
       return { messages, ...stateOf(run) }
@@ -207,8 +211,35 @@ export class RunManager {
       stopping: this.#stopping,
       gauge: this.polls,
       hold: (waitMs: number) => this.#heldPolls.hold(userId, waitMs),
+      wakeOn: poll.deltas ? (answer: () => void) => this.#wakeOnDelta(runId, poll.after, poll.deltasSeen ?? 0, answer) : undefined,
     }
-    return waitForMessages(this.#options.store, wait, firstPage)
+    const page = await waitForMessages(this.#options.store, wait, firstPage)
+    if (!poll.deltas) return page
+    return { ...page, deltas: this.#pendingDeltas(runId, page.messages.at(-1)?.seq ?? poll.after) }
+  }
+
+  /** The live text that follows the message at `through`: what a page ending there carries. */
+  #pendingDeltas(runId: string, through: number): TextDelta[] {
+    return this.#options.store.liveText.pending(runId).flatMap((live) => (live.afterSeq <= through ? [live.delta] : []))
+  }
+
+  /**
+   * Answers a held `deltas=true` poll when live text arrives that follows what the client has — at
+   * once when there already is other text than the `seen` deltas its previous page had.
+   */
+  #wakeOnDelta(runId: string, after: number, seen: number, answer: () => void): () => void {
+    if (this.#pendingDeltas(runId, after).length !== seen) queueMicrotask(answer)
+    return this.#options.store.liveText.subscribe(runId, (live) => {
+      if (live.afterSeq <= after) answer()
+    })
+  }
+
+  /**
+   * Relays the live text of a run's replies to an event stream, each delta only once the stream has
+   * sent the message it follows (`sent`); the deltas so far go first. See `DeltaRelay`.
+   */
+  relayDeltas(runId: string, send: (deltas: TextDelta[]) => void): DeltaRelay {
+    return new DeltaRelay(this.#options.store.liveText, runId, send)
   }
 
   /**

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import type { LlmSettings } from '../llm/llm-config.ts'
+import type { ReplyAddressing, ReplyStream } from './reply-stream.ts'
 import type { RunEffects } from './run-effects.ts'
 import type { WorkflowUI } from './workflow-ui.ts'
 
@@ -16,6 +17,8 @@ export interface RunScope {
   readonly perform: RunEffects['perform']
   /** The deployment's model settings (passed down from `createApp` / `createWorker`), read when an agent first calls its model. */
   readonly llm: () => LlmSettings
+  /** Streams an agent's reply as it is generated (`text_delta`s), then stores it as its `text_message`. */
+  readonly streamReply: (addressing: ReplyAddressing) => ReplyStream
 }
 
 const storage = new AsyncLocalStorage<RunScope>()

@@ -1,5 +1,8 @@
 import { z } from '@hono/zod-openapi'
 import { EXAMPLE_MESSAGE_PAGE, EXAMPLE_REPLY } from './examples.ts'
+
+const EXAMPLE_DELTA_REF = '7d0a9c4e-2f6b-4f1e-9a53-3c8b5e1d2a40'
+
 import { queryNumber } from './runs.ts'
 
 /** Bounds of `heartbeat` (seconds): often enough for the usual 30–60 s proxy idle timeouts, never a busy loop. */
@@ -49,8 +52,13 @@ export const LastEventIdHeaderSchema = z.object({
 
 const frame = (message: { seq: number }) => `event: message\nid: ${message.seq}\ndata: ${JSON.stringify(message)}\n\n`
 
-/** The first events of the example run's stream, a heartbeat, and the reply. */
-export const EXAMPLE_EVENT_STREAM = `${EXAMPLE_MESSAGE_PAGE.messages.map(frame).join('')}: heartbeat\n\n${frame(EXAMPLE_REPLY)}`
+const deltaFrame = (delta: object) => `event: text_delta\ndata: ${JSON.stringify(delta)}\n\n`
+
+/** The first events of the example run's stream, a heartbeat, the reply, and the start of an agent's answer. */
+export const EXAMPLE_EVENT_STREAM =
+  `${EXAMPLE_MESSAGE_PAGE.messages.map(frame).join('')}: heartbeat\n\n${frame(EXAMPLE_REPLY)}` +
+  deltaFrame({ type: 'text_delta', message_ref: EXAMPLE_DELTA_REF, index: 0, delta: 'Hello, ', sender: 'greeter', recipient: 'user' }) +
+  deltaFrame({ type: 'text_delta', message_ref: EXAMPLE_DELTA_REF, index: 1, delta: 'Ada!', sender: 'greeter', recipient: 'user' })
 
 export const MessageEventStreamSchema = z.string().openapi('MessageEventStream', {
   description:
@@ -59,6 +67,9 @@ export const MessageEventStreamSchema = z.string().openapi('MessageEventStream',
     'holding the message as JSON, exactly as `listMessages` returns it (a `Message`), then an empty line. ' +
     'Lines starting with `:` are comments (`: heartbeat`, sent when nothing else was for `heartbeat` seconds); ' +
     'a client ignores them. Messages come in `seq` order, each once; the stream ends after `workflow_completed`, ' +
-    'the last message of a finished run.',
+    'the last message of a finished run. While an agent’s reply is generated, its text arrives as it grows: ' +
+    '`event: text_delta` with no `id:` (a resume is by messages only) and one `data:` line holding a `TextDelta`. ' +
+    'Deltas are live, never stored, and always follow the message they come after; the complete `text_message` whose ' +
+    '`id` is their `message_ref` replaces them. A client that does not know an event’s name skips it.',
   example: EXAMPLE_EVENT_STREAM,
 })

@@ -205,3 +205,34 @@ export const CONTENT_SCHEMAS: { [T in MessageType]: z.ZodType<ContentOf<T>> } = 
 export function isQuestion(message: Message): message is Question {
   return message.type === 'text_input' || message.type === 'multiple_choice'
 }
+
+/** A piece of an agent's reply while the model writes it: sent live, never stored in the log. */
+export const TextDeltaSchema = z
+  .object({
+    type: z.literal('text_delta'),
+    message_ref: z.string().describe('Which reply this is part of: the `id` the complete `text_message` will have when it is stored'),
+    index: z
+      .int()
+      .min(0)
+      .describe(
+        'Position of this delta in the reply, from 0. A 0 for a reply already begun means its generation started over (a retry): drop the text so far',
+      ),
+    delta: z.string().describe('The text to append'),
+    sender: z.string().nullable(),
+    recipient: z.string().nullable(),
+  })
+  .openapi('TextDelta', {
+    description:
+      'Text of an agent reply as the model generates it (token streaming). Deltas are live only: a client that connects ' +
+      'late or resumes sees the stored messages, and the complete `text_message` whose `id` is `message_ref` replaces them.',
+    example: {
+      type: 'text_delta',
+      message_ref: '7d0a9c4e-2f6b-4f1e-9a53-3c8b5e1d2a40',
+      index: 0,
+      delta: 'Happy to ',
+      sender: 'Teacher_Agent',
+      recipient: 'Student_Agent',
+    },
+  })
+
+export type TextDelta = z.infer<typeof TextDeltaSchema>

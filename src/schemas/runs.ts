@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { EXAMPLE_CURSOR, EXAMPLE_IDEMPOTENCY_KEY, EXAMPLE_RUN_ID } from './examples.ts'
-import { AnswerSchema, ErrorContentSchema, MessageSchema, QuestionSchema } from './messages.ts'
+import { AnswerSchema, ErrorContentSchema, MessageSchema, QuestionSchema, TextDeltaSchema } from './messages.ts'
 
 export const RUN_STATUSES = ['queued', 'running', 'awaiting_input', 'completed', 'failed', 'cancelled'] as const
 export const FINISHED_STATUSES = ['completed', 'failed', 'cancelled'] as const
@@ -146,6 +146,28 @@ export const ListMessagesQuerySchema = z.object({
       'so it may hold fewer; it always holds at least one message when one is after the cursor',
     example: 100,
   }),
+  deltas: z
+    .enum(['true', 'false'])
+    .default('false')
+    .openapi({
+      param: {
+        name: 'deltas',
+        in: 'query',
+        description:
+          '`true`: the page also carries `deltas`, the text of agent replies being generated right now (not stored), ' +
+          'and a held poll answers as soon as more of it arrives',
+        example: 'true',
+      },
+    }),
+  deltas_seen: queryNumber('deltas_seen', {
+    integer: true,
+    min: 0,
+    default: 0,
+    description:
+      'With `deltas=true`: how many `deltas` the previous page had, when polling again from the same `after`. ' +
+      'A poll that would wait answers at once when the server has other deltas than that, so none is missed between two polls',
+    example: 4,
+  }),
 })
 
 export const MessagePageSchema = z
@@ -154,6 +176,14 @@ export const MessagePageSchema = z
     next_after: z.int().min(0).describe('The cursor to send as `after` next time'),
     run_status: RunStatusSchema,
     last_seq: z.int().min(0).describe('seq of the run’s newest message; more are waiting when it exceeds next_after'),
+    deltas: z
+      .array(TextDeltaSchema)
+      .optional()
+      .describe(
+        'Only with `deltas=true`, and only on a page that reaches the end of the log: every delta so far of each reply ' +
+          'being generated after `next_after`, in order. Live, never stored: the complete `text_message` (whose `id` is ' +
+          'their `message_ref`) replaces them in the log',
+      ),
   })
   .openapi('MessagePage')
 

@@ -28,8 +28,8 @@ export function newRunRecord(input: NewRun, now: string): RunRecord {
   }
 }
 
-export function newMessage(runId: string, seq: number, draft: MessageDraft, now: string): Message {
-  return { id: randomUUID(), seq, run_id: runId, created_at: now, ...draft } as Message
+export function newMessage(runId: string, seq: number, draft: MessageDraft, now: string, id: string = randomUUID()): Message {
+  return { id, seq, run_id: runId, created_at: now, ...draft } as Message
 }
 
 /** The run as it is after `message` was appended to it with `change`. */

@@ -1,5 +1,6 @@
 import type { Answer, Message, MessageDraft, Question } from '../schemas/messages.ts'
 import type { Run, RunStatus, Usage } from '../schemas/runs.ts'
+import type { LiveText, LiveTextEvent } from './live-text.ts'
 import type { RunListener } from './run-events.ts'
 
 /**
@@ -133,6 +134,8 @@ export interface AppendOptions extends Fenced {
   change?: RunChange | undefined
   /** The journal entry of the effect that emits this message, written in the same transaction. */
   effect?: EffectRecord | undefined
+  /** The message's `id`, when chosen before (a streamed reply's, announced as its deltas' `message_ref`); a new UUID otherwise. */
+  id?: string | undefined
 }
 
 export interface EffectWrite extends Fenced {
@@ -261,6 +264,13 @@ export interface Store {
   releaseLease(lease: Lease, release: { park: boolean; wakeAt: number | null }): Promise<void>
   /** Called after every change to the run, with a hint of its state when the backend has one at hand. */
   subscribe(runId: string, listener: RunListener): () => void
+  /**
+   * Token streaming: the deltas of replies being generated, as this process knows them (every
+   * process following a run hears them, whichever process generates). Live only, never stored.
+   */
+  readonly liveText: LiveText
+  /** Publishes a delta, or a reply's end, to the `liveText` of every process sharing the store. */
+  publishText(event: LiveTextEvent): void
   /** Called when a run may have become ready (created unclaimed, answered, released), in any process. */
   onRunnable(listener: () => void): () => void
   /** Called with the id of each run that finishes (completed, failed, cancelled), in any process. */

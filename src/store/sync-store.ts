@@ -1,6 +1,7 @@
 import type { Answer, Message, MessageDraft } from '../schemas/messages.ts'
 import { isQuestion } from '../schemas/messages.ts'
 import { addUsage, isFinished } from '../schemas/runs.ts'
+import { LiveText } from './live-text.ts'
 import { UNBOUNDED_BYTES } from './page-bytes.ts'
 import { hasExpired, monotonicNow, newMessage, newRunRecord, readyAfterRelease, runAfterAppend, sameAnswer } from './records.ts'
 import { RunEvents, StoreSignals } from './run-events.ts'
@@ -70,6 +71,7 @@ export type SyncStore = Store & { readonly events: RunEvents }
 export function createSyncStore(backend: SyncBackend): SyncStore {
   const events = new RunEvents()
   const signals = new StoreSignals()
+  const liveText = new LiveText()
 
   function activeRun(runId: string, fence?: Fenced): RunRecord {
     const run = backend.loadRun(runId)
@@ -80,8 +82,8 @@ export function createSyncStore(backend: SyncBackend): SyncStore {
   }
 
   /** Appends within the caller's transaction; returns the message and the run after it. */
-  function appendTo(run: RunRecord, draft: MessageDraft, change: RunChange | undefined, now: string) {
-    const message = newMessage(run.id, run.last_seq + 1, draft, now)
+  function appendTo(run: RunRecord, draft: MessageDraft, change: RunChange | undefined, now: string, id?: string) {
+    const message = newMessage(run.id, run.last_seq + 1, draft, now, id)
     backend.insertMessage(message)
     if (isQuestion(message)) backend.saveQuestion(run.id, { question: message, status: 'pending', answer: null, reply: null })
     return { message, run: runAfterAppend(run, message, change, now) }
@@ -114,6 +116,8 @@ export function createSyncStore(backend: SyncBackend): SyncStore {
   return {
     kind: backend.kind,
     events,
+    liveText,
+    publishText: (event) => liveText.receive(event),
 
     async createRun(input) {
       const outcome = backend.transaction(() => {
@@ -156,7 +160,7 @@ export function createSyncStore(backend: SyncBackend): SyncStore {
         const current = activeRun(runId, options)
         // The journal entry first: a taken position must leave nothing written (the memory backend has no rollback).
         if (options.effect) journal(runId, options.effect, current.last_seq + 1, now)
-        const result = appendTo(current, draft, options.change, now)
+        const result = appendTo(current, draft, options.change, now, options.id)
         backend.saveRun(result.run)
         return result
       })

@@ -223,10 +223,14 @@ const EVENT_STREAM = 'text/event-stream'
 
 /**
  * The events a stream may carry, by name, and the component schema of each one's `data` (JSON);
- * each also has an `id`, the `seq` of its data, increasing along the stream. `MessageEventStream`'s
- * description in the document says so in prose; OpenAPI 3.1 has no keyword for it (3.2's `itemSchema`).
+ * a `message` also has an `id`, the `seq` of its data, increasing along the stream, and a
+ * `text_delta` has none. `MessageEventStream`'s description in the document says so in prose;
+ * OpenAPI 3.1 has no keyword for it (3.2's `itemSchema`).
  */
-const STREAM_EVENTS: Record<string, string> = { message: 'Message' }
+const STREAM_EVENTS: Record<string, { schema: string; id: boolean }> = {
+  message: { schema: 'Message', id: true },
+  text_delta: { schema: 'TextDelta', id: false },
+}
 
 /** One event of a Server-Sent Events stream, as the contract checked it. */
 export interface StreamEvent {
@@ -262,8 +266,9 @@ export function parseEventStream(where: string, text: string, lastId = 0): { ite
     }
     if (fields.event === undefined && fields.data === undefined && fields.id === undefined) continue
     const event = fields.event ?? 'message'
-    const schema = STREAM_EVENTS[event]
-    if (!schema) throw new ContractViolation(`${where}: undocumented event "${event}"`)
+    const known = STREAM_EVENTS[event]
+    if (!known) throw new ContractViolation(`${where}: undocumented event "${event}"`)
+    const schema = known.schema
     let data: unknown
     try {
       data = JSON.parse(fields.data ?? '')
@@ -272,6 +277,11 @@ export function parseEventStream(where: string, text: string, lastId = 0): { ite
     }
     const errors = schemaErrors(['components', 'schemas', schema], data)
     if (errors) throw new ContractViolation(`${where}: a ${event} event does not match ${schema}: ${errors}`)
+    if (!known.id) {
+      if (fields.id !== undefined) throw new ContractViolation(`${where}: a ${event} event has an id; only messages do`)
+      items.push({ event, id: '', data })
+      continue
+    }
     const seq = (data as { seq: number }).seq
     if (fields.id !== String(seq)) throw new ContractViolation(`${where}: event id "${fields.id}" is not its data's seq ${seq}`)
     if (seq <= lastId) throw new ContractViolation(`${where}: event id ${seq} after ${lastId}: ids must increase`)

@@ -6,12 +6,21 @@ import type { AddressInfo } from 'node:net'
 /**
  * An OpenAI-compatible chat-completions server on loopback, for driving the real `openai`
  * client: replies are scripted per test, every request is recorded, and it can fail (any
- * status), hang until the client gives up, and tell when the client closed a request.
+ * status), hang until the client gives up, and tell when the client closed a request. A request
+ * with `stream: true` is answered as OpenAI streams (Server-Sent Events of `chat.completion.chunk`s,
+ * a word per chunk), and can be cut off or left hanging part-way.
  */
 
 /** What the fake answers to one request. */
 export type FakeReply =
-  | { text: string; usage?: { prompt_tokens: number; completion_tokens: number } }
+  | {
+      text: string
+      usage?: { prompt_tokens: number; completion_tokens: number }
+      /** Streamed (`stream: true`): drop the connection after this many pieces of text. */
+      cutAfter?: number
+      /** Streamed: after this many pieces of text, send nothing more and leave the connection open. */
+      hangAfter?: number
+    }
   | { toolCalls: { name: string; arguments: Record<string, unknown> | string; id?: string }[]; text?: string }
   | { status: number; body: string | Record<string, unknown>; headers?: Record<string, string> }
   | { hang: true }
@@ -115,6 +124,10 @@ function answer(res: ServerResponse, request: RecordedRequest, reply: FakeReply)
     res.end(json ? JSON.stringify(reply.body) : reply.body)
     return
   }
+  if (request.body?.stream === true) {
+    stream(res, request, reply)
+    return
+  }
   const usage = 'usage' in reply && reply.usage ? reply.usage : { prompt_tokens: 11, completion_tokens: 7 }
   const toolCalls =
     'toolCalls' in reply
@@ -139,6 +152,42 @@ function answer(res: ServerResponse, request: RecordedRequest, reply: FakeReply)
     ],
     usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
   })
+}
+
+/** The reply as OpenAI streams it: a chunk per word of text, the tool calls, the finish, the usage, `[DONE]`. */
+function stream(res: ServerResponse, request: RecordedRequest, reply: Extract<FakeReply, { text?: string }>): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })
+  const base = { id: `chatcmpl-fake-${request.index}`, object: 'chat.completion.chunk', created: 0, model: request.body?.model ?? 'fake' }
+  const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
+    `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] })}\n\n`
+  const words = reply.text?.match(/\s*\S+|\s+$/g) ?? []
+  const cutAfter = 'cutAfter' in reply ? reply.cutAfter : undefined
+  const hangAfter = 'hangAfter' in reply ? reply.hangAfter : undefined
+  res.write(chunk({ role: 'assistant', content: '' }))
+  for (const [position, word] of words.entries()) {
+    if (position === cutAfter) {
+      // Cut once what was written has left: the client has begun reading the answer when it breaks.
+      res.write('', () => setTimeout(() => res.socket?.destroy(), 50))
+      return
+    }
+    if (position === hangAfter) return
+    res.write(chunk({ content: word }))
+  }
+  const calls = 'toolCalls' in reply ? reply.toolCalls : []
+  for (const [position, call] of calls.entries()) {
+    const args = typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments)
+    const id = call.id ?? `call_${request.index}_${position}`
+    res.write(chunk({ tool_calls: [{ index: position, id, type: 'function', function: { name: call.name, arguments: '' } }] }))
+    res.write(chunk({ tool_calls: [{ index: position, function: { arguments: args } }] }))
+  }
+  res.write(chunk({}, calls.length > 0 ? 'tool_calls' : 'stop'))
+  const usage = 'usage' in reply && reply.usage ? reply.usage : { prompt_tokens: 11, completion_tokens: 7 }
+  if (request.body?.stream_options?.include_usage) {
+    res.write(
+      `data: ${JSON.stringify({ ...base, choices: [], usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } })}\n\n`,
+    )
+  }
+  res.end('data: [DONE]\n\n')
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

@@ -11,7 +11,8 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   for (const name of Object.keys(env)) {
     if (name.startsWith('PARLEY_') || name.startsWith('OPENAI_') || name === 'PORT') delete env[name]
   }
-  return { ...env, ...extra }
+  // The offline model streams at once unless a test wants to watch it write.
+  return { ...env, PARLEY_OFFLINE_TOKEN_DELAY_MS: '0', ...extra }
 }
 
 /** A `parley serve` process serving on `url`. */

@@ -14,8 +14,7 @@ export interface PendingMessage {
   at(seq: number): Message
 }
 
-export function pendingMessage(runId: string, draft: MessageDraft, createdAt: string): PendingMessage {
-  const id = randomUUID()
+export function pendingMessage(runId: string, draft: MessageDraft, createdAt: string, id: string = randomUUID()): PendingMessage {
   const message = { id, seq: 0, run_id: runId, created_at: createdAt, ...draft } as Message
   const text = JSON.stringify(message)
   // The first `,"seq":0` is the envelope's: it follows the id, a UUID with nothing to escape.

@@ -1,4 +1,6 @@
 import type pg from 'pg'
+import type { LiveTextEvent } from '../live-text.ts'
+import { LiveText } from '../live-text.ts'
 import type { RunHint } from '../run-events.ts'
 import { RunEvents, StoreSignals } from '../run-events.ts'
 
@@ -7,10 +9,12 @@ export interface Channels {
   run: string
   runnable: string
   finished: string
+  /** Token streaming's deltas (`origin|` and a JSON array of LiveTextEvents), sent by live-text-publisher.ts. */
+  text: string
 }
 
 export function channelsOf(schema: string): Channels {
-  return { run: `${schema}_run`, runnable: `${schema}_runnable`, finished: `${schema}_finished` }
+  return { run: `${schema}_run`, runnable: `${schema}_runnable`, finished: `${schema}_finished`, text: `${schema}_text` }
 }
 
 export interface NotificationsOptions {
@@ -35,6 +39,7 @@ const BACKOFF_MAX_MS = 5000
 export class Notifications {
   readonly events = new RunEvents()
   readonly signals = new StoreSignals()
+  readonly liveText = new LiveText()
   readonly #options: NotificationsOptions
   #client: pg.Client | null = null
   #connecting: Promise<void> | null = null
@@ -81,10 +86,8 @@ export class Notifications {
     client.on('notification', (message) => this.#dispatch(message.channel, message.payload ?? ''))
     try {
       await client.connect()
-      const { run, runnable, finished } = this.#options.channels
-      await client.query(
-        `LISTEN ${client.escapeIdentifier(run)}; LISTEN ${client.escapeIdentifier(runnable)}; LISTEN ${client.escapeIdentifier(finished)}`,
-      )
+      const { run, runnable, finished, text } = this.#options.channels
+      await client.query([run, runnable, finished, text].map((channel) => `LISTEN ${client.escapeIdentifier(channel)}`).join('; '))
     } catch (error) {
       client.removeAllListeners()
       await client.end().catch(() => undefined)
@@ -127,11 +130,27 @@ export class Notifications {
   }
 
   #dispatch(channel: string, payload: string): void {
+    if (channel === this.#options.channels.text) {
+      this.#dispatchText(payload)
+      return
+    }
     const [origin, runId = '', seq, status] = payload.split('|')
     if (origin === this.#options.origin) return
     const { run, runnable, finished } = this.#options.channels
     if (channel === run) this.events.emit(runId, seq && status ? { last_seq: Number(seq), status: status as RunHint['status'] } : undefined)
     else if (channel === runnable) this.signals.runnable()
     else if (channel === finished) this.signals.finished(runId)
+  }
+
+  #dispatchText(payload: string): void {
+    const bar = payload.indexOf('|')
+    if (payload.slice(0, bar) === this.#options.origin) return
+    let events: LiveTextEvent[]
+    try {
+      events = JSON.parse(payload.slice(bar + 1)) as LiveTextEvent[]
+    } catch {
+      return // not ours: live text is best effort, the log is what counts
+    }
+    for (const event of events) this.liveText.receive(event)
   }
 }

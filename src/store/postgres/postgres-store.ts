@@ -8,6 +8,7 @@ import type { JournalRow, RunRow } from '../run-row.ts'
 import { RUN_COLUMNS, toJournalEntry, toRecord } from '../run-row.ts'
 import type { AnswerOutcome, EffectRecord, ExpireOutcome, QuestionRecord, RunRecord, Store } from '../store.ts'
 import { JournalConflictError, LeaseLostError, RunFinishedError } from '../store.ts'
+import { createLiveTextPublisher } from './live-text-publisher.ts'
 import type { PendingMessage } from './message-text.ts'
 import { pendingMessage } from './message-text.ts'
 import { migrate } from './migrations.ts'
@@ -93,6 +94,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     log: (line) => console.error(`parley: postgres: ${line}`),
   })
   const origin = notifications.origin
+  const notifyText = createLiveTextPublisher({ pool, channel: channels.text, origin })
   let migrated: Promise<number[]> | null = null
 
   /** The schema is brought up to date before the first query of this process. */
@@ -183,6 +185,12 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   return {
     kind: 'postgres',
     events: notifications.events,
+    liveText: notifications.liveText,
+    publishText(event) {
+      void notifications.ensure()
+      notifications.liveText.receive(event)
+      notifyText(event)
+    },
     notifications,
     migrate: ready,
 
@@ -260,7 +268,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
 
     async append(runId, draft, options = {}) {
       const now = monotonicNow()
-      const message = pendingMessage(runId, draft, now)
+      const message = pendingMessage(runId, draft, now, options.id)
       const question = draft.type === 'text_input' || draft.type === 'multiple_choice' ? (draft.content as Question['content']) : null
       const { rows } = await conflictAware(runId, options.effect, () =>
         query<{ last_seq: number; status: RunRecord['status'] }>('append', APPEND, [

@@ -1,7 +1,7 @@
 import type { RouteHandler } from '@hono/zod-openapi'
 import { streamSSE } from 'hono/streaming'
 import { ParleyError } from '../../../runtime/errors.ts'
-import type { Message } from '../../../schemas/messages.ts'
+import type { Message, TextDelta } from '../../../schemas/messages.ts'
 import { StoreUnavailableError } from '../../../store/store.ts'
 import type { AppEnv } from '../../app-env.ts'
 import type { listMessagesRoute, streamRunEventsRoute } from './routes.ts'
@@ -13,6 +13,8 @@ export const listMessages: RouteHandler<typeof listMessagesRoute, AppEnv> = asyn
     after: query.after,
     limit: query.limit,
     waitMs: query.wait * 1000,
+    deltas: query.deltas === 'true',
+    deltasSeen: query.deltas_seen,
     // Read only if the poll waits: on @hono/node-server the signal comes with a full fetch Request
     // built on demand, which a poll answered at once does not need.
     get signal() {
@@ -26,6 +28,7 @@ export const listMessages: RouteHandler<typeof listMessagesRoute, AppEnv> = asyn
       next_after: last ? last.seq : Math.min(query.after, page.last_seq),
       run_status: page.status,
       last_seq: page.last_seq,
+      ...(page.deltas === undefined ? {} : { deltas: page.deltas }),
     },
     200,
   )
@@ -50,13 +53,23 @@ export const streamRunEvents: RouteHandler<typeof streamRunEventsRoute, AppEnv> 
     return c.body(null, 200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' })
   }
   return streamSSE(c, async (stream) => {
+    // Pages and live text share one stream: writes are chained, so none interleave.
+    let writing: Promise<unknown> = Promise.resolve()
+    const write = (text: string) => {
+      writing = writing.then(() => (stream.aborted ? undefined : stream.write(text))).catch(() => undefined)
+      return writing
+    }
+    const relay = c.var.runs.relayDeltas(runId, (deltas) => void write(deltas.map(deltaEvent).join('')))
     try {
       for (let step = first; !step.done && !stream.aborted; step = await pages.next()) {
         const page = step.value
-        // The first page may be empty (nothing after the cursor yet); every later empty one is a heartbeat's due.
-        if (page.messages.length === 0 && step === first) continue
-        // One write per page: a burst of messages leaves in one chunk.
-        await stream.write(page.messages.length === 0 ? ': heartbeat\n\n' : page.messages.map(messageEvent).join(''))
+        const through = page.messages.at(-1)?.seq
+        // One write per page: a burst of messages leaves in one chunk. The first page may be
+        // empty (nothing after the cursor yet); every later empty one is a heartbeat's due.
+        if (page.messages.length > 0) await write(page.messages.map(messageEvent).join(''))
+        else if (step !== first) await write(': heartbeat\n\n')
+        if (step === first) relay.start(through ?? lastEventId ?? query.after)
+        else if (through !== undefined) relay.sent(through)
       }
     } catch (error) {
       // The run went away meanwhile (retention) or the store failed mid-stream: the response has
@@ -65,9 +78,16 @@ export const streamRunEvents: RouteHandler<typeof streamRunEventsRoute, AppEnv> 
         console.error('parley: event stream of run', runId, 'ended by', error)
       }
     } finally {
+      relay.stop()
       await pages.return()
+      await writing
     }
   })
+}
+
+/** A piece of a reply being generated, as an SSE event: no `id`, so a resume is by messages alone. */
+function deltaEvent(delta: TextDelta): string {
+  return `event: text_delta\ndata: ${JSON.stringify(delta)}\n\n`
 }
 
 /** One message as an SSE event (https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation): its JSON is one line. */
