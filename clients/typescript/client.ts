@@ -4,7 +4,7 @@ import type { components, paths } from '../../generated/v1.d.ts'
 import type { FollowOptions } from './follow-messages.ts'
 import { followMessages, pollMessages } from './follow-messages.ts'
 import { followPages } from './follow-pages.ts'
-import type { StreamMessagesOptions } from './stream-messages.ts'
+import type { StreamMessagesOptions, TextDelta } from './stream-messages.ts'
 import { streamMessages } from './stream-messages.ts'
 
 export type Run = components['schemas']['Run']
@@ -126,11 +126,21 @@ export function createClient<P extends {} = paths>(options: ClientOptions) {
      * one request, resumed from the last message on a dropped connection (see `streamMessages`).
      * Needs a server with the stream; `messages` (the long-poll) works with every one.
      */
-    streamMessages: (runId: string, options?: StreamMessagesOptions) => streamMessages(core, runId, options),
+    streamMessages: streamMessagesOf(core),
     /** The same log page by page, each with the run's status (see `followPages`): for a UI that shows it. */
     pages: (runId: string, { wait = 30, ...options }: FollowOptions = {}) => followPages(pollMessages(core, runId, wait), options),
   })
 }
 
 /** The client `createClient<P>` returns. */
+/** `client.streamMessages`: with `{ deltas: true }` the live text of replies comes too. */
+function streamMessagesOf(core: Client<paths>) {
+  function stream(runId: string, options: StreamMessagesOptions & { deltas: true }): AsyncGenerator<Message | TextDelta, void, undefined>
+  function stream(runId: string, options?: StreamMessagesOptions): AsyncGenerator<Message, void, undefined>
+  function stream(runId: string, options?: StreamMessagesOptions) {
+    return streamMessages(core, runId, options as StreamMessagesOptions & { deltas: true })
+  }
+  return stream
+}
+
 export type ParleyClient<P extends {} = paths> = ReturnType<typeof createClient<P>>

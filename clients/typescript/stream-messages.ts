@@ -6,10 +6,18 @@ import { isFinished } from './run-status.ts'
 import { readServerSentEvents } from './server-sent-events.ts'
 
 type Message = components['schemas']['Message']
+/** A piece of an agent's reply while its model writes it: live, never in the log (see `streamMessages`' `deltas`). */
+export type TextDelta = components['schemas']['TextDelta']
 
 export interface StreamMessagesOptions extends FollowPagesOptions {
   /** Seconds of quiet after which the server sends a heartbeat (1–60; the server's default, 15, when omitted). */
   heartbeat?: number
+  /**
+   * Also yield the `text_delta`s of agent replies as they are generated, between the messages.
+   * A reply's deltas join into the text of the `text_message` whose `id` is their `message_ref`,
+   * which follows them; an `index` of 0 for a reply already begun means it started over.
+   */
+  deltas?: boolean
 }
 
 /** The stream ended before the run's last message (the server stopped, say): worth resuming. */
@@ -30,12 +38,18 @@ export class StreamEndedError extends Error {
  * @example
  * for await (const message of streamMessages(api, runId, { signal })) console.log(message.seq, message.type)
  */
+export function streamMessages(
+  api: Client<paths>,
+  runId: string,
+  options: StreamMessagesOptions & { deltas: true },
+): AsyncGenerator<Message | TextDelta, void, undefined>
+export function streamMessages(api: Client<paths>, runId: string, options?: StreamMessagesOptions): AsyncGenerator<Message, void, undefined>
 export async function* streamMessages(
   api: Client<paths>,
   runId: string,
   options: StreamMessagesOptions = {},
-): AsyncGenerator<Message, void, undefined> {
-  const { signal, retries = 5, isTransient = isTransientFailure, retryDelayMs = defaultDelay, onRetry, heartbeat } = options
+): AsyncGenerator<Message | TextDelta, void, undefined> {
+  const { signal, retries = 5, isTransient = isTransientFailure, retryDelayMs = defaultDelay, onRetry, heartbeat, deltas } = options
   let after = options.after ?? 0
   let failures = 0
   for (;;) {
@@ -48,7 +62,8 @@ export async function* streamMessages(
       })
       if (!data) throw new ParleyApiError(response.status, error)
       for await (const event of readServerSentEvents(data)) {
-        if (event.event !== 'message') continue // an event this client does not know yet
+        if (event.event === 'text_delta' && deltas) yield JSON.parse(event.data) as TextDelta
+        if (event.event !== 'message') continue // a delta, or an event this client does not know yet
         const message = JSON.parse(event.data) as Message
         if (message.seq <= after) continue
         after = message.seq

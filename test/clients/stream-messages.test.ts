@@ -2,12 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { Message } from '../../clients/typescript/index.ts'
+import type { Message, TextDelta } from '../../clients/typescript/index.ts'
 import { createClient, ParleyApiError } from '../../clients/typescript/index.ts'
+import { Agent } from '../../src/agents/agent.ts'
 import { greet } from '../../src/examples/questions.ts'
 import { ticker } from '../../src/examples/ticker.ts'
 import type { ParleyApp } from '../../src/http/app.ts'
 import { createApp } from '../../src/http/app.ts'
+import { defineWorkflow } from '../../src/runtime/define-workflow.ts'
 import type { RunningServer } from '../../src/server.ts'
 import { serve } from '../../src/server.ts'
 import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.ts'
@@ -152,5 +154,48 @@ describe('client.streamMessages (Server-Sent Events)', () => {
     })()
     await expect(follow).rejects.toThrow('enough')
     await waitFor(() => app.runs.polls.held === 0, 'the stream is let go')
+  })
+})
+
+describe('client.streamMessages with deltas', () => {
+  it('yields the live text of an agent reply before the message it becomes; without the option, only messages', async () => {
+    const chat = defineWorkflow({
+      name: 'one_reply',
+      description: 'A topic, then one streamed reply',
+      async run(ui) {
+        const topic = await ui.textInput({ prompt: 'Topic?' })
+        const user = new Agent({ name: 'User', llm: false })
+        const result = await user.run(new Agent({ name: 'Assistant' }), { message: `About ${topic}`, maxTurns: 1 })
+        return result.summary
+      },
+    })
+    app = createApp({ workflows: [chat], llm: { maxRetries: 0, timeoutMs: 1000, offlineTokenDelayMs: 1 } })
+    server = await serve(app, { port: 0 })
+    const client = createClient({ baseUrl: server.url, fetch: checked })
+    const { data: run } = await client.startRun('one_reply')
+    if (!run) throw new Error('no run')
+    const items: (Message | TextDelta)[] = []
+    const plain: Message[] = []
+    const following = (async () => {
+      for await (const item of client.streamMessages(run.id, { deltas: true })) items.push(item)
+    })()
+    const alsoFollowing = (async () => {
+      for await (const message of client.streamMessages(run.id)) plain.push(message)
+    })()
+    await waitFor(() => items.some((item) => item.type === 'text_input'), 'the question')
+    const question = items.find((item) => item.type === 'text_input') as Message
+    await client.reply(run.id, question.id, 'owls')
+    await Promise.all([following, alsoFollowing])
+
+    const reply = items.find(
+      (item): item is Extract<Message, { type: 'text_message' }> => item.type === 'text_message' && item.sender === 'Assistant',
+    )
+    const deltas = items.filter((item): item is TextDelta => item.type === 'text_delta')
+    expect(deltas.length).toBeGreaterThan(3)
+    expect(deltas.every((delta) => delta.message_ref === reply?.id)).toBe(true)
+    expect(deltas.map((delta) => delta.delta).join('')).toBe(reply?.content.body)
+    expect(items.indexOf(deltas.at(-1) as TextDelta)).toBeLessThan(items.indexOf(reply as Message))
+    expect(plain).toEqual(items.filter((item) => item.type !== 'text_delta'))
+    expect(plain.map((message) => message.type)).not.toContain('text_delta')
   })
 })

@@ -149,3 +149,19 @@ async function myOwnContract() {
 }
 
 export { following, myOwnContract, startingRuns }
+
+// streamMessages yields messages, and with `deltas: true` the live text of replies too.
+export async function streamedItems(client: ReturnType<typeof createClient>, runId: string) {
+  for await (const message of client.streamMessages(runId)) {
+    // @ts-expect-error without `deltas`, no text_delta comes
+    if (message.type === 'text_delta') return message
+  }
+  for await (const item of client.streamMessages(runId, { deltas: true })) {
+    if (item.type === 'text_delta') {
+      const ref: string = item.message_ref
+      const index: number = item.index
+      return [ref, index]
+    }
+  }
+  return null
+}

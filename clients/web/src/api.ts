@@ -2,7 +2,7 @@ import type { components } from '../../../generated/v1.d.ts'
 import type { Message, ParleyClient, Problem } from '../../typescript/index.ts'
 import { createClient, ParleyApiError } from '../../typescript/index.ts'
 
-export type { Answer, Message, MessagePage, Problem, Question, Run, RunStatus, Workflow } from '../../typescript/index.ts'
+export type { Answer, Message, MessagePage, Problem, Question, Run, RunStatus, TextDelta, Workflow } from '../../typescript/index.ts'
 export { isFinished } from '../../typescript/index.ts'
 export type FieldError = components['schemas']['FieldError']
 /** One member of the message union, by its `type`. */

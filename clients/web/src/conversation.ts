@@ -1,10 +1,10 @@
-import type { Answer, ApiSession, Message, MessageOf, MessagePage, Question, Run, RunStatus } from './api.ts'
+import type { Answer, ApiSession, Message, MessageOf, MessagePage, Question, Run, RunStatus, TextDelta } from './api.ts'
 import { describeFailure, isFinished, isProblem } from './api.ts'
 import { confirmPrompt } from './confirm-prompt.ts'
 import { h, shortTime, uid } from './dom.ts'
 import { followRun } from './follow-run.ts'
 import type { MessageViewContext } from './message-views.ts'
-import { renderMessage } from './message-views.ts'
+import { renderDraft, renderMessage } from './message-views.ts'
 import { questionExpiryOf } from './question-expiry.ts'
 import type { QuestionWidget, SendOutcome } from './question-widgets.ts'
 import { statusBadge } from './status.ts'
@@ -73,6 +73,8 @@ export function openConversation(session: ApiSession, runId: string, hooks: Conv
   resized.observe(log)
   let currentStatus: RunStatus | undefined
   const questions = new Map<string, { message: Question; widget: QuestionWidget }>()
+  // Replies being written (token streaming), by the id their message will have.
+  const drafts = new Map<string, ReturnType<typeof renderDraft>>()
   // Questions that take no more replies: answered, or expired with the log's record of it.
   const settled = new Set<string>()
   // What the log and the server say of how the run ended, for the closing card of a run without a result.
@@ -158,9 +160,31 @@ export function openConversation(session: ApiSession, runId: string, hooks: Conv
     return added
   }
 
+  /** A piece of a reply being written: its bubble grows until the message it becomes replaces it. */
+  function showDelta(delta: TextDelta) {
+    let draft = drafts.get(delta.message_ref)
+    if (!draft) {
+      draft = renderDraft(delta)
+      drafts.set(delta.message_ref, draft)
+      log.append(draft.element)
+    } else if (delta.index === 0) {
+      draft.restart()
+    }
+    draft.append(delta.delta)
+    if (pinned) log.scrollTop = log.scrollHeight
+  }
+
   function show(message: Message) {
     const view = renderMessage(message, context)
-    log.append(view.element)
+    const draft = drafts.get(message.id)
+    drafts.delete(message.id)
+    if (draft) draft.element.replaceWith(view.element)
+    else log.append(view.element)
+    // The run is over: a reply still being written never will be.
+    if (message.type === 'workflow_completed') {
+      for (const left of drafts.values()) left.element.remove()
+      drafts.clear()
+    }
     if (view.widget && (message.type === 'text_input' || message.type === 'multiple_choice')) {
       questions.set(message.id, { message, widget: view.widget })
     }
@@ -218,6 +242,7 @@ export function openConversation(session: ApiSession, runId: string, hooks: Conv
         reportedStatus = next
         setStatus(next)
       },
+      onDelta: showDelta,
       onRetry: (error) => showNote(`Reconnecting… (${describeFailure(error)})`),
     })
     try {

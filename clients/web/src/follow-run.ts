@@ -1,6 +1,6 @@
 import type { PollPage } from '../../typescript/index.ts'
 import { followPages, isFinished, pollMessages } from '../../typescript/index.ts'
-import type { ApiSession, MessagePage, RunStatus } from './api.ts'
+import type { ApiSession, MessagePage, RunStatus, TextDelta } from './api.ts'
 
 /** Seconds each long-poll may be held; under the usual 30 s proxy timeouts. */
 const WAIT_SECONDS = 25
@@ -15,6 +15,8 @@ export interface FollowRunOptions {
   onPage(page: MessagePage): void
   /** The run's status as the server says it, when it is read apart from a page (the stream). */
   onStatus(status: RunStatus): void
+  /** A piece of an agent's reply as it is written (over the stream only; the long-poll shows replies once whole). */
+  onDelta(delta: TextDelta): void
   /** A failure that will be retried. */
   onRetry(error: unknown): void
 }
@@ -54,8 +56,12 @@ async function followStream(session: ApiSession, runId: string, options: FollowR
     options.onStatus(read)
   })
   let status = options.status
-  const messages = session.client.streamMessages(runId, { after: options.after, signal, retries: 3, onRetry: options.onRetry })
-  for await (const message of messages) {
+  const items = session.client.streamMessages(runId, { after: options.after, signal, retries: 3, onRetry: options.onRetry, deltas: true })
+  for await (const message of items) {
+    if (message.type === 'text_delta') {
+      options.onDelta(message)
+      continue
+    }
     options.onPage({ messages: [message], run_status: status, next_after: message.seq, last_seq: message.seq })
     void refreshStatus()
   }

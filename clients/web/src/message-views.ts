@@ -1,4 +1,4 @@
-import type { Answer, Message, MessageOf, Question } from './api.ts'
+import type { Answer, Message, MessageOf, Question, TextDelta } from './api.ts'
 import { h, pretty, shortTime, uid } from './dom.ts'
 import type { QuestionExpiry } from './question-expiry.ts'
 import { describeDefault, isMasked, questionExpiryOf } from './question-expiry.ts'
@@ -136,6 +136,34 @@ function questionView(
 }
 
 /** Sender → recipient, an optional label of the message kind, and the time. */
+/**
+ * An agent's reply while its model writes it (token streaming): a bubble like the `text_message`
+ * it becomes, marked as being written; `append` adds text, `restart` empties it (a retried generation).
+ */
+export function renderDraft(delta: TextDelta): { element: HTMLLIElement; append(text: string): void; restart(): void } {
+  const body = h('div', { class: 'msg-body text' })
+  const sender = delta.sender ?? ''
+  const element = h(
+    'li',
+    { class: 'msg msg-draft bubble', 'data-type': 'text_delta', 'data-ref': delta.message_ref, 'aria-busy': 'true' },
+    h(
+      'div',
+      { class: 'msg-head' },
+      sender ? h('span', { class: `avatar hue-${hueOf(sender)}`, 'aria-hidden': 'true' }, initialOf(sender)) : null,
+      sender ? h('span', { class: 'sender' }, sender) : null,
+      delta.recipient ? h('span', { class: 'arrow', 'aria-label': 'to' }, '→') : null,
+      delta.recipient ? h('span', { class: 'recipient' }, delta.recipient) : null,
+      h('span', { class: 'kind writing' }, 'writing…'),
+    ),
+    body,
+  )
+  return {
+    element,
+    append: (text) => body.append(text),
+    restart: () => body.replaceChildren(),
+  }
+}
+
 function head(message: Message, kind: string | null, fallbackSender = ''): HTMLElement {
   const sender = message.sender ?? fallbackSender
   return h(
