@@ -43,10 +43,16 @@ export async function chatSession({ client, runId, url, input, write }: ChatSess
   /** The Ctrl-C confirmation, while it is shown: the log waits for it, a second Ctrl-C leaves. */
   let confirmation: Promise<void> | null = null
 
+  const leaveGoing = () => {
+    write(`\nLeaving run ${runId} going. Attach again with: ${reattach()}\n`)
+    leave(EXIT_INTERRUPTED)
+  }
   const confirmCancel = async () => {
     transcript.endLine()
     const line = await input.readLine('\nCancel the run? [y/N] ')
-    if (line === null || !/^y(es)?$/i.test(line.trim())) return
+    // Nobody can answer once the input has ended (a pipe): Ctrl-C then means leave.
+    if (line === null) return leaveGoing()
+    if (!/^y(es)?$/i.test(line.trim())) return
     asking?.controller.abort()
     try {
       const { error } = await client.POST('/v1/runs/{run_id}/cancel', { params: { path: { run_id: runId } } })
@@ -56,11 +62,7 @@ export async function chatSession({ client, runId, url, input, write }: ChatSess
     }
   }
   input.onInterrupt(() => {
-    if (confirmation) {
-      write(`\nLeaving run ${runId} going. Attach again with: ${reattach()}\n`)
-      leave(EXIT_INTERRUPTED)
-      return
-    }
+    if (confirmation) return leaveGoing()
     confirmation = confirmCancel().finally(() => {
       confirmation = null
     })
@@ -76,6 +78,9 @@ export async function chatSession({ client, runId, url, input, write }: ChatSess
     transcript.show(item)
     if (item.type !== 'text_input' && item.type !== 'multiple_choice') return
     if (!(await isPending(item))) return
+    // A Ctrl-C while the run was read keeps the input until it is answered: the question asks after it.
+    while (confirmation) await confirmation
+    if (following.signal.aborted) return
     const controller = new AbortController()
     asking = { question: item, controller }
     const outcome = await askQuestion(item, { client, runId, url, input, write, signal: controller.signal }).finally(() => {
@@ -116,6 +121,7 @@ export async function chatSession({ client, runId, url, input, write }: ChatSess
     return run.status === 'completed' ? EXIT_COMPLETED : EXIT_NOT_COMPLETED
   }
 
+  write(`Run ${runId} on ${url} (Ctrl-C: cancel it, or leave it going)\n`)
   const followed = follow().catch((error: unknown) => {
     if (following.signal.aborted) return left
     transcript.endLine()

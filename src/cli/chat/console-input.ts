@@ -98,6 +98,7 @@ export function createConsoleInput(stdin: NodeJS.ReadStream, write: (text: strin
     })
     lines.on('close', () => {
       ended = true
+      if (reads.at(-1)?.visible) write('\n')
       for (const read of [...reads].reverse()) finish(read, null)
     })
     takeQueued = (read) => {
@@ -129,7 +130,10 @@ export function createConsoleInput(stdin: NodeJS.ReadStream, write: (text: strin
           { once: true },
         )
         takeQueued?.(read)
-        if (ended && reads.includes(read)) finish(read, null)
+        if (ended && reads.includes(read)) {
+          write('\n')
+          finish(read, null)
+        }
       })
     },
     onInterrupt(handler) {
