@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createClient, ParleyApiError } from '../../clients/typescript/index.ts'
-import type { RunItem } from '../../src/cli/chat/run-items.ts'
 import { followRun } from '../../src/cli/chat/follow-run.ts'
+import type { RunItem } from '../../src/cli/chat/run-items.ts'
 import { echo } from '../../src/examples/message-types.ts'
 import type { ParleyApp } from '../../src/http/app.ts'
 import { createApp } from '../../src/http/app.ts'
@@ -25,7 +25,8 @@ const noStream = () =>
 const clientOf = (withoutStream: boolean) =>
   createClient({
     baseUrl: 'http://parley.test',
-    fetch: (request) => (withoutStream && new URL(request.url).pathname.endsWith('/events') ? Promise.resolve(noStream()) : app.fetch(request)),
+    fetch: (request) =>
+      withoutStream && new URL(request.url).pathname.endsWith('/events') ? Promise.resolve(noStream()) : app.fetch(request),
   })
 
 async function collect(items: AsyncIterable<RunItem>): Promise<string[]> {
