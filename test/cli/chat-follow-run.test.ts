@@ -25,8 +25,7 @@ const noStream = () =>
 const clientOf = (withoutStream: boolean) =>
   createClient({
     baseUrl: 'http://parley.test',
-    fetch: (request) =>
-      withoutStream && new URL(request.url).pathname.endsWith('/events') ? Promise.resolve(noStream()) : app.fetch(request),
+    fetch: async (request) => (withoutStream && new URL(request.url).pathname.endsWith('/events') ? noStream() : await app.fetch(request)),
   })
 
 async function collect(items: AsyncIterable<RunItem>): Promise<string[]> {
