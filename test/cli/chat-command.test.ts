@@ -8,7 +8,7 @@ import { CTRL_C, spawnParleyInTerminal } from '../support/terminal-process.ts'
 /** Generous: a loaded two-core machine compiles the CLI with tsx on every start. */
 const PATIENCE_MS = 30_000
 
-const { run } = useParleyProcesses()
+const { run, serve } = useParleyProcesses()
 const inTerminal: CliProcess[] = []
 afterEach(() => {
   for (const cli of inTerminal.splice(0)) if (cli.child.exitCode === null) cli.child.kill('SIGKILL')
@@ -162,5 +162,18 @@ describe('parley chat started wrongly', () => {
     expect(unknown.output().trim()).toBe('parley: cannot start no_such_workflow: No workflow named "no_such_workflow" [workflow_not_found]')
     expect((await exitWithin(badParam, PATIENCE_MS)).code).toBe(1)
     expect(badParam.output()).toContain('body.params.max_rounds')
+  })
+
+  it('sends the API key of --api-key or PARLEY_API_KEY; without one, the server’s 401 is the one line', async () => {
+    const keyed = await serve(['--store', 'memory'], await freePort(), { PARLEY_API_KEYS: 'key-alice-0123456789:alice' })
+    const withEnv = run(['chat', 'echo', '--url', keyed.url], cleanEnv({ PARLEY_API_KEY: 'key-alice-0123456789' }))
+    const withFlag = run(['chat', 'echo', '--url', keyed.url, '--api-key', 'key-alice-0123456789'], cleanEnv())
+    const without = run(['chat', 'echo', '--url', keyed.url], cleanEnv())
+    for (const cli of [withEnv, withFlag]) {
+      expect((await exitWithin(cli, PATIENCE_MS)).code).toBe(0)
+      expect(cli.output()).toContain('Echo → User [text_message] Hello from Parley')
+    }
+    expect((await exitWithin(without, PATIENCE_MS)).code).toBe(1)
+    expect(without.output()).toMatch(/^parley: cannot start echo: .*\[unauthorized\]\n$/)
   })
 })
