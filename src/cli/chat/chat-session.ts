@@ -38,6 +38,8 @@ export async function chatSession({ client, runId, url, input, write }: ChatSess
   })
   const reattach = () => `parley chat --run ${runId} --url ${url}`
 
+  /** Questions the log, read ahead of what is shown, says are closed: replied to, or all of them once the run ended. */
+  const closed = { ids: new Set<string>(), all: false }
   /** The question being asked, to give it up when the log shows it closed. */
   let asking: { question: Question; controller: AbortController } | null = null
   /** The Ctrl-C confirmation, while it is shown: the log waits for it, a second Ctrl-C leaves. */
@@ -80,7 +82,7 @@ export async function chatSession({ client, runId, url, input, write }: ChatSess
     if (!(await isPending(item))) return
     // A Ctrl-C while the run was read keeps the input until it is answered: the question asks after it.
     while (confirmation) await confirmation
-    if (following.signal.aborted) return
+    if (following.signal.aborted || closed.all || closed.ids.has(item.id)) return
     const controller = new AbortController()
     asking = { question: item, controller }
     const outcome = await askQuestion(item, { client, runId, url, input, write, signal: controller.signal }).finally(() => {
@@ -97,7 +99,9 @@ export async function chatSession({ client, runId, url, input, write }: ChatSess
     // a reply from elsewhere or the run's end gives the question up at once.
     let shown = Promise.resolve()
     for await (const item of followRun(client, runId, 0, following.signal)) {
-      if (asking && closesQuestion(item, asking.question)) asking.controller.abort()
+      if (item.type === 'reply') closed.ids.add(item.content.question_id)
+      if (item.type === 'workflow_completed') closed.all = true
+      if (asking && (closed.all || closed.ids.has(asking.question.id))) asking.controller.abort()
       shown = shown.then(() => show(item))
     }
     await shown
@@ -129,10 +133,4 @@ export async function chatSession({ client, runId, url, input, write }: ChatSess
     return EXIT_NOT_COMPLETED
   })
   return Promise.race([followed, left])
-}
-
-/** Whether a message of the log closes the question: its reply (from anyone), or the run's end. */
-function closesQuestion(item: RunItem, question: Question): boolean {
-  if (item.type === 'workflow_completed') return true
-  return item.type === 'reply' && item.content.question_id === question.id
 }
