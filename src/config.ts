@@ -96,6 +96,9 @@ export interface LlmEnvConfig {
 
 type Env = Record<string, string | undefined>
 
+/** The port `parley serve` listens on unless told otherwise (`PORT`, `--port`). */
+export const DEFAULT_PORT = 8008
+
 /** The shortest API key Parley takes: anything shorter is guessable. */
 export const MIN_API_KEY_LENGTH = 16
 
@@ -108,7 +111,7 @@ export function loadConfig(env: Env = process.env): ParleyConfig {
   const store = parseStoreKind(env.PARLEY_STORE ?? 'sqlite', 'PARLEY_STORE')
   const memoryMb = integer(env.PARLEY_WORKER_MEMORY_MB, 0, 'PARLEY_WORKER_MEMORY_MB')
   return {
-    port: integer(env.PORT ?? env.PARLEY_PORT, 8008, 'PORT'),
+    port: integer(env.PORT ?? env.PARLEY_PORT, DEFAULT_PORT, 'PORT'),
     host: env.PARLEY_HOST ?? '127.0.0.1',
     store,
     sqlitePath: env.PARLEY_SQLITE_PATH ?? '.parley/parley.db',
@@ -148,6 +151,19 @@ export function loadConfig(env: Env = process.env): ParleyConfig {
     headersTimeoutMs: integer(env.PARLEY_HEADERS_TIMEOUT_MS, 10_000, 'PARLEY_HEADERS_TIMEOUT_MS'),
     requestTimeoutMs: integer(env.PARLEY_REQUEST_TIMEOUT_MS, 60_000, 'PARLEY_REQUEST_TIMEOUT_MS'),
   }
+}
+
+/** Where `parley chat` finds a server, and the key it sends; its flags override both. */
+export interface ChatConfig {
+  /** `PARLEY_URL`, default the address `parley serve` listens on by default. */
+  url: string
+  /** `PARLEY_API_KEY`: one key of the server's `PARLEY_API_KEYS`, sent as `Authorization: Bearer`. */
+  apiKey: string | undefined
+}
+
+/** Only what the console client needs: it talks to a server over HTTP and reads nothing else of the environment. */
+export function loadChatConfig(env: Env = process.env): ChatConfig {
+  return { url: env.PARLEY_URL || `http://127.0.0.1:${DEFAULT_PORT}`, apiKey: env.PARLEY_API_KEY || undefined }
 }
 
 /** The offline model's pace when it streams: about 60 words a second, slow enough to watch a reply grow. */

@@ -7,6 +7,8 @@ const USAGE = `Usage:
   parley migrate                     brings the PostgreSQL schema up to date (DATABASE_URL)
   parley ui --api http://localhost:8008 [--port 8888]   the web UI alone, on its own origin
   parley spec [workflows.ts] [--output openapi.json]   the module's OpenAPI document, without a server
+  parley chat WORKFLOW [--param k=v …] [--url http://127.0.0.1:8008]   a console client: start a run, answer its questions
+  parley chat --run RUN_ID [--url …]   attach to a run: its log so far, then live
 
 Without a module, serves the example workflows. parley <command> --help for a command's options.\nEnvironment: see the README (Configuration).`
 
@@ -23,6 +25,8 @@ async function main(argv: string[]): Promise<void> {
       return (await import('./ui-command.ts')).uiCommand(rest)
     case 'spec':
       return (await import('./spec-command.ts')).specCommand(rest)
+    case 'chat':
+      return (await import('./chat/chat-command.ts')).chatCommand(rest)
     case undefined:
     case 'help':
     case '--help':

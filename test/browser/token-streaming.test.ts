@@ -18,13 +18,10 @@ describeInBrowser('token streaming in the web UI', () => {
     await page.waitForFunction(() => (document.querySelector('li.msg-draft .msg-body')?.textContent ?? '').length > 0)
     const early = (await draft.locator('.msg-body').textContent()) ?? ''
     // It grows: later text begins with what was there before.
-    await page.waitForFunction(
-      (before) => {
-        const now = document.querySelector('li.msg-draft .msg-body')?.textContent ?? ''
-        return now.length > before.length && now.startsWith(before)
-      },
-      early,
-    )
+    await page.waitForFunction((before) => {
+      const now = document.querySelector('li.msg-draft .msg-body')?.textContent ?? ''
+      return now.length > before.length && now.startsWith(before)
+    }, early)
 
     await waitForStatus(page, 'completed')
     // Each draft was replaced by the message it became, where it stood: no draft is left, nothing doubled.
