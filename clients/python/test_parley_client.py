@@ -328,6 +328,24 @@ class ParleyClientTest(unittest.TestCase):
         self.assertEqual(seen, self.client.list_messages(run["id"])["messages"])
         self.assertEqual(self.client.get_run(run["id"])["status"], "completed")
 
+    def test_stream_messages_with_deltas_shows_an_agent_reply_before_it_is_stored(self) -> None:
+        run = self.client.create_run("simple_learning", {"max_turns": 1})
+        items = []
+        for item in self.client.stream_messages(run["id"], deltas=True):
+            items.append(item)
+            if item["type"] == "text_input":
+                self.client.reply(run["id"], item["id"], "Fractions")
+
+        teacher = [i for i in items if i["type"] == "text_message" and i["sender"] == "Teacher_Agent"]
+        self.assertEqual(len(teacher), 1)
+        deltas = [i for i in items if i["type"] == "text_delta" and i["message_ref"] == teacher[0]["id"]]
+        self.assertGreater(len(deltas), 3)
+        self.assertEqual([d["index"] for d in deltas], list(range(len(deltas))))
+        self.assertEqual("".join(d["delta"] for d in deltas), teacher[0]["content"]["body"])
+        # Every delta comes before the message it becomes; the log itself holds no delta.
+        self.assertLess(items.index(deltas[-1]), items.index(teacher[0]))
+        self.assertEqual([i for i in items if i["type"] != "text_delta"], self.client.list_messages(run["id"])["messages"])
+
     def test_stream_messages_resumes_from_after_without_a_gap_or_a_duplicate(self) -> None:
         run = self.client.create_run("ticker", {"count": 8, "interval_ms": 20})
         first = []
