@@ -24,6 +24,8 @@ export type LiveDeltaListener = (delta: LiveDelta) => void
 const MAX_KEPT_DELTAS = 20_000
 /** A reply whose generation went quiet this long is dropped (its worker died without saying it ended). */
 const STALE_AFTER_MS = 5 * 60_000
+/** How often every run's replies are checked for staleness (a run nobody reads again is checked too). */
+const SWEEP_EVERY_MS = 60_000
 
 interface Reply {
   deltas: LiveDelta[]
@@ -37,6 +39,7 @@ interface Reply {
 export class LiveText {
   readonly #replies = new Map<string, Map<string, Reply>>()
   readonly #listeners = new Map<string, Set<LiveDeltaListener>>()
+  #sweptAt = Date.now()
 
   /** Applies an event published here or by another process. */
   receive(event: LiveTextEvent): void {
@@ -60,6 +63,7 @@ export class LiveText {
     if (reply.deltas.length < MAX_KEPT_DELTAS) reply.deltas.push(event)
     reply.touchedAt = now
     this.#sweep(replies, now)
+    if (now - this.#sweptAt > SWEEP_EVERY_MS) this.#sweepAll(now)
     const listeners = this.#listeners.get(runId)
     if (listeners) for (const listener of [...listeners]) listener(event)
   }
@@ -106,5 +110,13 @@ export class LiveText {
 
   #sweep(replies: Map<string, Reply>, now: number): void {
     for (const [ref, reply] of replies) if (now - reply.touchedAt > STALE_AFTER_MS) replies.delete(ref)
+  }
+
+  #sweepAll(now: number): void {
+    this.#sweptAt = now
+    for (const [runId, replies] of this.#replies) {
+      this.#sweep(replies, now)
+      if (replies.size === 0) this.#replies.delete(runId)
+    }
   }
 }
