@@ -420,9 +420,29 @@ export type paths = {
         put?: never;
         /**
          * Answer the run’s pending question
-         * @description The answer is validated against the question: text input takes a string, single choice one of `choices`, multi-select a list drawn from `choices`. Sending the identical reply again returns the recorded reply (200) without recording a second one; any other reply to a question that is not pending is 409 (`question_not_pending`), and a reply after the question’s `expires_at` is 409 `question_expired`. An answer larger than a message may be (256 KiB of JSON by default) is 422 `answer_invalid` naming `body.answer`.
+         * @description The answer is validated against the question: text input takes a string, single choice one of `choices`, multi-select a list drawn from `choices`. Sending the identical reply again returns the recorded reply (200) without recording a second one; any other reply to a question that is not pending is 409 (`question_not_pending`), and a reply after the question’s `expires_at` is 409 `question_expired`. An answer larger than a message may be (256 KiB of JSON by default) is 422 `answer_invalid` naming `body.answer`. The run’s owner may answer, and so may the users the question names in `assignees` (who see nothing else of the run: to them every other operation on it is 404); the reply records who answered in `answered_by`.
          */
         post: operations["replyToQuestion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/questions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your inbox: the questions you may answer, across runs, newest first
+         * @description The questions of your runs and those a workflow addressed to you (`assignees`), across all runs, each with its run’s summary and deadline; filter by `status` (default `pending`), `workflow` and `run_id`, and follow `next_cursor`. Answer one with `replyToQuestion` on its run, whoever started it. With `wait`, an empty first page is held until a question is asked of you (a long-poll: one request for every run), and counts among your held polls.
+         */
+        get: operations["listQuestions"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -553,6 +573,8 @@ export type components = {
              * @enum {string|null}
              */
             on_timeout: "default" | "error" | null;
+            /** @description Users besides the run’s owner who may answer this question (user ids as the server’s auth knows them): they find it in their inbox (`listQuestions`) and reply to it, and see nothing else of the run. Absent: the owner alone */
+            assignees?: string[];
         };
         /** @description A question answered by picking one or several choices */
         MultipleChoiceMessage: {
@@ -590,6 +612,8 @@ export type components = {
              * @enum {string|null}
              */
             on_timeout: "default" | "error" | null;
+            /** @description Users besides the run’s owner who may answer this question (user ids as the server’s auth knows them): they find it in their inbox (`listQuestions`) and reply to it, and see nothing else of the run. Absent: the owner alone */
+            assignees?: string[];
         };
         /** @description LLM tokens the run has used so far */
         Usage: {
@@ -893,6 +917,8 @@ export type components = {
             /** @description The `id` of the question message this answers */
             question_id: string;
             answer: components["schemas"]["Answer"];
+            /** @description The user who answered: the run’s owner or one of the question’s `assignees` (absent on replies recorded before it was kept) */
+            answered_by?: string;
         };
         /** @description A string, or a string[] for a multi-select question */
         Answer: string | string[];
@@ -989,6 +1015,39 @@ export type components = {
             /** @description The `id` of the pending question (`pending_question.id`) */
             question_id: string;
             answer: components["schemas"]["Answer"];
+        };
+        QuestionList: {
+            /** @description Newest first */
+            questions: components["schemas"]["InboxItem"][];
+            /** @description Pass as `cursor` for the next page; null on the last page */
+            next_cursor: string | null;
+        };
+        InboxItem: {
+            question: components["schemas"]["Question"];
+            status: components["schemas"]["QuestionStatus"];
+            run: components["schemas"]["RunSummary"];
+            /**
+             * Format: date-time
+             * @description When the question stops taking replies; null without a deadline
+             */
+            expires_at: string | null;
+            /** @description True when the caller started the run (and may read its log); false for a question assigned to them */
+            mine: boolean;
+        };
+        /** @description A message that expects a reply */
+        Question: components["schemas"]["TextInputMessage"] | components["schemas"]["MultipleChoiceMessage"];
+        /**
+         * @description `pending`: waiting for a reply; `answered`; `expired`: its deadline passed; `cancelled`: its run ended (cancelled, failed) first
+         * @enum {string}
+         */
+        QuestionStatus: "pending" | "answered" | "expired" | "cancelled";
+        /** @description What someone asked a question may see of its run */
+        RunSummary: {
+            id: string;
+            workflow: string;
+            status: components["schemas"]["RunStatus"];
+            /** Format: date-time */
+            created_at: string;
         };
         Health: {
             /** @enum {string} */
@@ -3394,6 +3453,106 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             421: components["responses"]["MisdirectedRequest"];
             422: components["responses"]["ValidationFailed"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["StoreUnavailable"];
+        };
+    };
+    listQuestions: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only questions in this state (default `pending`)
+                 * @example pending
+                 */
+                status?: components["schemas"]["QuestionStatus"];
+                /**
+                 * @description Only questions of runs of this workflow
+                 * @example approval
+                 */
+                workflow?: string;
+                /**
+                 * @description Only questions of this run
+                 * @example 01a2b3c4-0000-7000-8000-000000000000
+                 */
+                run_id?: string;
+                /**
+                 * @description Questions per page
+                 * @example 20
+                 */
+                limit?: number;
+                /**
+                 * @description The `next_cursor` of the previous page; omit for the first page
+                 * @example WyIyMDI2LTExLTI3VDA5OjMwOjAwLjAwMFoiLCIwMWEyMWUzMi1lODNiLTcwZjQtYWQ0NS04MzA1YmM2MTBjNTMiXQ
+                 */
+                cursor?: string;
+                /**
+                 * @description On the first page (no cursor), seconds to hold the request while it would be empty: it answers as soon as a question the caller may answer is asked (0–60)
+                 * @example 30
+                 */
+                wait?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of questions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "questions": [
+                     *         {
+                     *           "question": {
+                     *             "run_id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                     *             "sender": "Greeter",
+                     *             "recipient": "User",
+                     *             "auto_reply": false,
+                     *             "id": "8cf373ac-4b9a-4342-8375-69948e89cc07",
+                     *             "seq": 2,
+                     *             "created_at": "2026-11-27T09:30:00.012Z",
+                     *             "type": "text_input",
+                     *             "content": {
+                     *               "prompt": "Your name?",
+                     *               "suggestions": [
+                     *                 "Ada",
+                     *                 "Grace"
+                     *               ],
+                     *               "password": false,
+                     *               "default": null,
+                     *               "expires_at": null,
+                     *               "on_timeout": null
+                     *             }
+                     *           },
+                     *           "status": "pending",
+                     *           "run": {
+                     *             "id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                     *             "workflow": "greet",
+                     *             "status": "awaiting_input",
+                     *             "created_at": "2026-11-27T09:30:00.000Z"
+                     *           },
+                     *           "expires_at": null,
+                     *           "mine": true
+                     *         }
+                     *       ],
+                     *       "next_cursor": "WyIyMDI2LTExLTI3VDA5OjMwOjAwLjAwMFoiLCIwMWEyMWUzMi1lODNiLTcwZjQtYWQ0NS04MzA1YmM2MTBjNTMiXQ"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["QuestionList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            421: components["responses"]["MisdirectedRequest"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["StoreUnavailable"];

@@ -76,9 +76,15 @@ export const approval = defineWorkflow({
   params: z.object({
     request: z.string().min(1).max(500).default('Deploy to production').describe('What needs approving'),
     timeout_seconds: z.int().min(1).max(86_400).default(120).describe('How long the question waits for an answer'),
+    approvers: z
+      .array(z.string().min(1).max(200))
+      .max(20)
+      .default([])
+      .describe('Users besides you who may answer (user ids): the question is in their inbox too'),
   }),
   async run(ui, params) {
     const decision = await ui.multipleChoice({
+      assignees: params.approvers,
       prompt: `Approve: ${params.request}?`,
       choices: ['approve', 'reject'],
       default: 'reject',

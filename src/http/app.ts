@@ -23,6 +23,8 @@ import { listMessages, streamRunEvents } from './routes/messages/handlers.ts'
 import { listMessagesRoute, streamRunEventsRoute } from './routes/messages/routes.ts'
 import { PLACEHOLDER_HEADERS, PLACEHOLDER_PAGE } from './routes/meta/placeholder-page.ts'
 import { healthRoute } from './routes/meta/routes.ts'
+import { listQuestions } from './routes/questions/handlers.ts'
+import { listQuestionsRoute } from './routes/questions/routes.ts'
 import { replyToQuestion } from './routes/replies/handlers.ts'
 import { replyToQuestionRoute } from './routes/replies/routes.ts'
 import { cancelRun, createRun, getRun, listRuns } from './routes/runs/handlers.ts'
@@ -176,6 +178,7 @@ export function createApp(options: CreateAppOptions): ParleyApp {
   app.openapi(listMessagesRoute, listMessages)
   app.openapi(streamRunEventsRoute, streamRunEvents)
   app.openapi(replyToQuestionRoute, replyToQuestion)
+  app.openapi(listQuestionsRoute, listQuestions)
   // Public, so with auth on it says nothing of the load: run and poll counts would tell a stranger
   // how busy the users are.
   app.openapi(healthRoute, (c) =>

@@ -28,6 +28,7 @@ export function openapiDocumentConfig(options: { publicUrl?: string | undefined 
       { name: 'workflows', description: 'What this server can run' },
       { name: 'runs', description: 'Executions of workflows' },
       { name: 'messages', description: 'A run’s message log and replies to its questions' },
+      { name: 'questions', description: 'Your inbox: the questions you may answer, across runs' },
       { name: 'meta', description: 'Health' },
     ],
     security: [{}, { bearerAuth: [] }],

@@ -6,14 +6,14 @@ import { jsonBytes } from './run-limits.ts'
 
 /**
  * Records a reply to a run's question, once: the answer is checked against the question (and the
- * size of a message), and a repeated identical reply returns the first (`created: false`). The run
- * must have been found for its user already. The store makes the run `running` again with it.
+ * size of a message), and a repeated identical reply returns the first (`created: false`). The caller
+ * must have been found allowed to answer already (the run's owner, or an assignee); `answeredBy` is who. The store makes the run `running` again with it.
  */
 export async function replyToQuestion(
   store: Store,
-  reply: { runId: string; questionId: string; answer: Answer; maxMessageBytes: number },
+  reply: { runId: string; questionId: string; answer: Answer; maxMessageBytes: number; answeredBy?: string },
 ): Promise<{ reply: Message; created: boolean }> {
-  const { runId, questionId, answer, maxMessageBytes } = reply
+  const { runId, questionId, answer, maxMessageBytes, answeredBy } = reply
   const record = await store.getQuestion(runId, questionId)
   if (!record) throw new ParleyError('question_not_found', `Run "${runId}" has no question "${questionId}"`)
   const problem = answerProblem(record.question, answer)
@@ -24,7 +24,8 @@ export async function replyToQuestion(
     throw new ParleyError('answer_invalid', 'The answer is larger than a message may be', [{ field: 'body.answer', message }])
   }
   const { recipient, sender } = record.question
-  const outcome = await store.answerQuestion(runId, questionId, answer, recipient ?? 'user', sender, shownAnswer(record.question, answer))
+  const shown = shownAnswer(record.question, answer)
+  const outcome = await store.answerQuestion(runId, questionId, answer, recipient ?? 'user', sender, shown, answeredBy)
   switch (outcome.kind) {
     case 'answered':
       return { reply: outcome.reply, created: true }

@@ -3,10 +3,13 @@ import type { RunStatus } from '../schemas/runs.ts'
 import { isFinished } from '../schemas/runs.ts'
 import { decodeCursor, encodeCursor } from '../store/records.ts'
 import type { RunRecord, Store } from '../store/store.ts'
+import { mayAnswer } from '../store/store.ts'
 import type { Workflow } from './define-workflow.ts'
 import { ParleyError, RetryLaterError } from './errors.ts'
 import { requestFingerprint, sameRequest } from './fingerprint.ts'
 import { HeldPolls } from './held-polls.ts'
+import type { InboxPage, InboxQuery } from './inbox.ts'
+import { readInbox } from './inbox.ts'
 import type { MessagePageData } from './long-poll.ts'
 import { stateOf, waitForMessages } from './long-poll.ts'
 import type { MessageStreamOptions } from './message-stream.ts'
@@ -309,8 +312,24 @@ export class RunManager {
   }
 
   async reply(userId: string, runId: string, questionId: string, answer: Answer): Promise<{ reply: Message; created: boolean }> {
-    await this.getOwnedRun(userId, runId)
-    return replyToQuestion(this.#options.store, { runId, questionId, answer, maxMessageBytes: this.maxMessageBytes })
+    const store = this.#options.store
+    if (!(await store.getRun(runId, userId))) {
+      // Not the owner: an assignee of this question may answer it, and nobody else learns the run exists.
+      const [run, record] = await Promise.all([store.getRun(runId), store.getQuestion(runId, questionId)])
+      if (!run || !record || !mayAnswer(userId, run, record.question)) throw runNotFound(runId)
+    }
+    return replyToQuestion(store, { runId, questionId, answer, maxMessageBytes: this.maxMessageBytes, answeredBy: userId })
+  }
+
+  /** The inbox (`GET /v1/questions`): the questions `userId` may answer, across runs; see `readInbox`. */
+  listQuestions(userId: string, query: InboxQuery): Promise<InboxPage> {
+    const deps = {
+      store: this.#options.store,
+      stopping: this.#stopping,
+      gauge: this.polls,
+      hold: (user: string, waitMs: number) => this.#heldPolls.hold(user, waitMs),
+    }
+    return readInbox(deps, userId, query)
   }
 
   /**

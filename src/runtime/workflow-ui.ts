@@ -20,6 +20,12 @@ export interface QuestionDeadlineOptions {
    * `[default]` or `[]`; a single choice needs a `default`).
    */
   on_timeout?: 'default' | 'error'
+  /**
+   * Users besides the run's owner who may answer (user ids as the server's auth knows them): the
+   * question is in their inbox (`GET /v1/questions`) and they may reply to it; nothing else of the
+   * run is theirs to read. The owner can always answer.
+   */
+  assignees?: readonly string[]
 }
 
 export interface TextInputOptions extends Addressing, QuestionDeadlineOptions {
@@ -60,6 +66,16 @@ function addressing(input: Addressing) {
   return { sender: input.sender ?? null, recipient: input.recipient ?? null, auto_reply: input.auto_reply ?? false }
 }
 
+/** `assignees` as the question's content keeps it: only when there are some (a question without keeps the fields it always had). */
+function audience(input: QuestionDeadlineOptions, what: string): { assignees?: string[] } {
+  if (input.assignees === undefined) return {}
+  if (!Array.isArray(input.assignees) || input.assignees.some((user) => typeof user !== 'string' || user.trim() === '')) {
+    throw new TypeError(`${what}: assignees must be an array of user ids (non-empty strings)`)
+  }
+  const assignees = [...new Set(input.assignees)]
+  return assignees.length === 0 ? {} : { assignees }
+}
+
 /** The deadline fields of a question's content, and its timeout; checked before anything is asked. */
 function deadline(input: QuestionDeadlineOptions, what: string) {
   const seconds = input.timeout_seconds
@@ -83,7 +99,14 @@ export function createWorkflowUI(channel: Pick<RunEffects, 'emit' | 'ask'>): Wor
     if (fields.on_timeout === 'default' && single && (input.default ?? null) === null) {
       throw new TypeError("multipleChoice: on_timeout 'default' on a single choice needs a default")
     }
-    const content = { prompt: input.prompt, choices: input.choices, default: input.default ?? null, single, ...fields }
+    const content = {
+      prompt: input.prompt,
+      choices: input.choices,
+      default: input.default ?? null,
+      single,
+      ...fields,
+      ...audience(input, 'multipleChoice'),
+    }
     return channel.ask({ type: 'multiple_choice', content, ...addressing(input) }, timeoutSeconds)
   }
 
@@ -111,6 +134,7 @@ export function createWorkflowUI(channel: Pick<RunEffects, 'emit' | 'ask'>): Wor
         password: input.password ?? false,
         default: input.default ?? null,
         ...fields,
+        ...audience(input, 'textInput'),
       }
       return String(await channel.ask({ type: 'text_input', content, ...addressing(input) }, timeoutSeconds))
     },

@@ -31,7 +31,10 @@ export const FunctionCallExecutionContentSchema = z
   })
   .openapi('FunctionCallExecutionContent')
 
-/** When a question stops taking replies, and what the run does then; both null for a question without a deadline. */
+/**
+ * What every question has: when it stops taking replies and what the run does then (both null
+ * without a deadline), and who besides the run's owner may answer it.
+ */
 const deadline = {
   expires_at: z.iso
     .datetime()
@@ -41,6 +44,13 @@ const deadline = {
     .enum(['default', 'error'])
     .nullable()
     .describe('At expiry the workflow gets the default answer (`default`) or a QuestionExpiredError (`error`); null without a deadline'),
+  assignees: z
+    .array(z.string())
+    .optional()
+    .describe(
+      'Users besides the run’s owner who may answer this question (user ids as the server’s auth knows them): they find it ' +
+        'in their inbox (`listQuestions`) and reply to it, and see nothing else of the run. Absent: the owner alone',
+    ),
 }
 
 export const TextInputContentSchema = z
@@ -78,6 +88,12 @@ export const ReplyContentSchema = z
   .object({
     question_id: z.string().describe('The `id` of the question message this answers'),
     answer: AnswerSchema,
+    answered_by: z
+      .string()
+      .optional()
+      .describe(
+        'The user who answered: the run’s owner or one of the question’s `assignees` (absent on replies recorded before it was kept)',
+      ),
   })
   .openapi('ReplyContent')
 

@@ -54,12 +54,24 @@ export class RunEvents {
 }
 
 /**
- * Store-wide signals, for workers rather than pollers: a run may have become ready to claim, a
- * run has finished. A backend shared by several processes forwards them between processes.
+ * Store-wide signals: a run may have become ready to claim, a run has finished (for workers), a
+ * question was asked (for inbox long-polls). A backend shared by several processes forwards them
+ * between processes.
  */
 export class StoreSignals {
   readonly #runnable = new Set<() => void>()
   readonly #finished = new Set<(runId: string) => void>()
+  readonly #asked = new Set<(audience: string[]) => void>()
+
+  onQuestionAsked(listener: (audience: string[]) => void): () => void {
+    this.#asked.add(listener)
+    return () => void this.#asked.delete(listener)
+  }
+
+  /** A question was asked of these users (its run's owner and assignees): inbox long-polls look again. */
+  questionAsked(audience: string[]): void {
+    for (const listener of [...this.#asked]) listener(audience)
+  }
 
   onRunnable(listener: () => void): () => void {
     this.#runnable.add(listener)

@@ -9,6 +9,13 @@ import type { JournalEntry, RunRecord } from './store.ts'
 export const RUN_COLUMNS =
   'id, user_id, workflow, status, params, result, error, pending_question, last_seq, usage, created_at, updated_at, finished_at, idempotency_key, request_hash'
 
+/** RUN_COLUMNS of a table named `alias` in a join: `r.id, r.user_id, …`. */
+export function runColumnsOf(alias: string): string {
+  return RUN_COLUMNS.split(', ')
+    .map((column) => `${alias}.${column}`)
+    .join(', ')
+}
+
 export interface RunRow {
   id: string
   user_id: string

@@ -73,6 +73,36 @@ export interface RunCursor {
 
 export type QuestionStatus = 'pending' | 'answered' | 'expired' | 'cancelled'
 
+/**
+ * Questions one user may answer, across runs (the inbox): of their own runs, and those that name
+ * them among `assignees`; newest first (the question's `created_at`, then its id), after `cursor`.
+ */
+export interface QuestionQuery {
+  user_id: string
+  status: QuestionStatus
+  workflow?: string | undefined
+  run_id?: string | undefined
+  limit: number
+  cursor?: RunCursor | undefined
+}
+
+/** A question of the inbox, with its state and its run. */
+export interface QuestionListing {
+  question: Question
+  status: QuestionStatus
+  run: RunRecord
+}
+
+/** Whether `userId` may answer the question of `run`: it is their run, or they are among its `assignees`. */
+export function mayAnswer(userId: string, run: Pick<RunRecord, 'user_id'>, question: Question): boolean {
+  return run.user_id === userId || (question.content.assignees ?? []).includes(userId)
+}
+
+/** Who a question is for: the run's owner and its assignees. */
+export function audienceOf(run: Pick<RunRecord, 'user_id'>, question: Question): string[] {
+  return [run.user_id, ...(question.content.assignees ?? [])]
+}
+
 export interface QuestionRecord {
   question: Question
   status: QuestionStatus
@@ -229,13 +259,15 @@ export interface Store {
   /** The run's journal in position order, each entry with the message it emitted. */
   readJournal(runId: string): Promise<JournalEntry[]>
   getQuestion(runId: string, questionId: string): Promise<QuestionRecord | null>
+  /** The inbox: questions `query.user_id` may answer, across runs (see QuestionQuery). */
+  listQuestions(query: QuestionQuery): Promise<QuestionListing[]>
   /**
    * Records a reply, unless the question is no longer pending — or its `expires_at` has passed,
    * which counts as expired even before `expireQuestion` has run. A run no worker holds is ready again.
    * `replyTo` (the question's sender, the reply's recipient) spares a read when the caller has the question.
    * `shown` is what the `reply` message records (a password masked; by default the answer): the
    * question's record keeps `answer` itself, which the runtime hands to the workflow and a repeated
-   * reply is compared with.
+   * reply is compared with. `answeredBy`, the user who answered, is recorded in the reply as `answered_by`.
    */
   answerQuestion(
     runId: string,
@@ -244,6 +276,7 @@ export interface Store {
     replyFrom: string | null,
     replyTo?: string | null,
     shown?: Answer,
+    answeredBy?: string,
   ): Promise<AnswerOutcome>
   /** Expires a pending question: `draft` is appended, the run is `running` again, all at once. */
   expireQuestion(runId: string, questionId: string, draft: MessageDraft, fence?: Fenced): Promise<ExpireOutcome>
@@ -271,6 +304,8 @@ export interface Store {
   readonly liveText: LiveText
   /** Publishes a delta, or a reply's end, to the `liveText` of every process sharing the store. */
   publishText(event: LiveTextEvent): void
+  /** Called with who a question is for (its run's owner and assignees) each time one is asked, in any process. */
+  onQuestionAsked(listener: (audience: string[]) => void): () => void
   /** Called when a run may have become ready (created unclaimed, answered, released), in any process. */
   onRunnable(listener: () => void): () => void
   /** Called with the id of each run that finishes (completed, failed, cancelled), in any process. */

@@ -13,13 +13,15 @@ import type {
   Fenced,
   JournalEntry,
   Lease,
+  QuestionListing,
+  QuestionQuery,
   QuestionRecord,
   RunChange,
   RunQuery,
   RunRecord,
   Store,
 } from './store.ts'
-import { JournalConflictError, LeaseLostError, RunFinishedError } from './store.ts'
+import { audienceOf, JournalConflictError, LeaseLostError, RunFinishedError } from './store.ts'
 
 /** Who may execute a run, as a backend keeps it beside the run (not part of the wire record). */
 export interface LeaseRow {
@@ -51,6 +53,8 @@ export interface SyncBackend {
   messagesAfter(runId: string, afterSeq: number, limit: number, maxBytes: number): Message[]
   loadQuestion(questionId: string): (QuestionRecord & { run_id: string }) | null
   saveQuestion(runId: string, record: QuestionRecord): void
+  /** The inbox's page (QuestionQuery), newest question first. */
+  listQuestions(query: QuestionQuery): QuestionListing[]
   /** Returns false when the position is taken (the caller raises JournalConflictError). */
   insertEffect(runId: string, effect: EffectRecord, seq: number | null, now: string): boolean
   journalOf(runId: string): JournalEntry[]
@@ -165,6 +169,7 @@ export function createSyncStore(backend: SyncBackend): SyncStore {
         return result
       })
       changed(runId, run)
+      if (isQuestion(message)) signals.questionAsked(audienceOf(run, message))
       return message
     },
 
@@ -202,7 +207,19 @@ export function createSyncStore(backend: SyncBackend): SyncStore {
       return question
     },
 
-    async answerQuestion(runId, questionId, answer: Answer, replyFrom, _replyTo, shown = answer): Promise<AnswerOutcome> {
+    async listQuestions(query) {
+      return backend.listQuestions(query)
+    },
+
+    async answerQuestion(
+      runId,
+      questionId,
+      answer: Answer,
+      replyFrom,
+      _replyTo,
+      shown = answer,
+      answeredBy?: string,
+    ): Promise<AnswerOutcome> {
       const outcome = backend.transaction((): AnswerOutcome & { ready?: boolean } => {
         const record = questionOf(runId, questionId)
         if (!record) return { kind: 'not_found' }
@@ -215,7 +232,7 @@ export function createSyncStore(backend: SyncBackend): SyncStore {
         if (hasExpired(record.question, nowMs)) return { kind: 'not_pending', status: 'expired' }
         const draft: MessageDraft = {
           type: 'reply',
-          content: { question_id: questionId, answer: shown },
+          content: { question_id: questionId, answer: shown, ...(answeredBy === undefined ? {} : { answered_by: answeredBy }) },
           sender: replyFrom,
           recipient: record.question.sender,
           auto_reply: false,
@@ -318,6 +335,7 @@ export function createSyncStore(backend: SyncBackend): SyncStore {
     subscribe(runId, listener) {
       return events.subscribe(runId, listener)
     },
+    onQuestionAsked: (listener) => signals.onQuestionAsked(listener),
     onRunnable: (listener) => signals.onRunnable(listener),
     onFinished: (listener) => signals.onFinished(listener),
 

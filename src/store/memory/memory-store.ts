@@ -2,7 +2,8 @@ import type { Message } from '../../schemas/messages.ts'
 import { isFinished } from '../../schemas/runs.ts'
 import { takeWithinBytes } from '../page-bytes.ts'
 import { compareRunsNewestFirst, isAfterCursor } from '../records.ts'
-import type { EffectRecord, QuestionRecord, RunRecord } from '../store.ts'
+import type { EffectRecord, QuestionListing, QuestionRecord, RunRecord } from '../store.ts'
+import { mayAnswer } from '../store.ts'
 import type { LeaseRow } from '../sync-store.ts'
 import { createSyncStore } from '../sync-store.ts'
 
@@ -95,6 +96,18 @@ export function createMemoryStore(options: MemoryStoreOptions = {}) {
       takeWithinBytes(logs.get(runId)?.slice(afterSeq, afterSeq + limit) ?? [], sizeOf, maxBytes),
     loadQuestion: (questionId) => questions.get(questionId) ?? null,
     saveQuestion: (runId, record) => void questions.set(record.question.id, { ...record, run_id: runId }),
+    listQuestions(query) {
+      const listed: QuestionListing[] = []
+      for (const record of questions.values()) {
+        if (record.status !== query.status || (query.run_id !== undefined && record.run_id !== query.run_id)) continue
+        const run = runs.get(record.run_id)
+        if (!run || (query.workflow !== undefined && run.workflow !== query.workflow)) continue
+        if (!mayAnswer(query.user_id, run, record.question)) continue
+        if (query.cursor && !isAfterCursor(record.question, query.cursor)) continue
+        listed.push({ question: record.question, status: record.status, run })
+      }
+      return listed.sort((a, b) => compareRunsNewestFirst(a.question, b.question)).slice(0, query.limit)
+    },
     insertEffect(runId, effect, seq, now) {
       let journal = journals.get(runId)
       if (!journal) {

@@ -11,10 +11,18 @@ export interface Channels {
   finished: string
   /** Token streaming's deltas (`origin|` and a JSON array of LiveTextEvents), sent by live-text-publisher.ts. */
   text: string
+  /** A question was asked: `origin|` and a JSON array of the users it is for (its run's owner and assignees). */
+  question: string
 }
 
 export function channelsOf(schema: string): Channels {
-  return { run: `${schema}_run`, runnable: `${schema}_runnable`, finished: `${schema}_finished`, text: `${schema}_text` }
+  return {
+    run: `${schema}_run`,
+    runnable: `${schema}_runnable`,
+    finished: `${schema}_finished`,
+    text: `${schema}_text`,
+    question: `${schema}_question`,
+  }
 }
 
 export interface NotificationsOptions {
@@ -86,8 +94,10 @@ export class Notifications {
     client.on('notification', (message) => this.#dispatch(message.channel, message.payload ?? ''))
     try {
       await client.connect()
-      const { run, runnable, finished, text } = this.#options.channels
-      await client.query([run, runnable, finished, text].map((channel) => `LISTEN ${client.escapeIdentifier(channel)}`).join('; '))
+      const { run, runnable, finished, text, question } = this.#options.channels
+      await client.query(
+        [run, runnable, finished, text, question].map((channel) => `LISTEN ${client.escapeIdentifier(channel)}`).join('; '),
+      )
     } catch (error) {
       client.removeAllListeners()
       await client.end().catch(() => undefined)
@@ -134,12 +144,27 @@ export class Notifications {
       this.#dispatchText(payload)
       return
     }
+    if (channel === this.#options.channels.question) {
+      this.#dispatchQuestion(payload)
+      return
+    }
     const [origin, runId = '', seq, status] = payload.split('|')
     if (origin === this.#options.origin) return
     const { run, runnable, finished } = this.#options.channels
     if (channel === run) this.events.emit(runId, seq && status ? { last_seq: Number(seq), status: status as RunHint['status'] } : undefined)
     else if (channel === runnable) this.signals.runnable()
     else if (channel === finished) this.signals.finished(runId)
+  }
+
+  #dispatchQuestion(payload: string): void {
+    const bar = payload.indexOf('|')
+    if (payload.slice(0, bar) === this.#options.origin) return
+    try {
+      const audience: unknown = JSON.parse(payload.slice(bar + 1))
+      if (Array.isArray(audience)) this.signals.questionAsked(audience.filter((user) => typeof user === 'string'))
+    } catch {
+      // not ours
+    }
   }
 
   #dispatchText(payload: string): void {

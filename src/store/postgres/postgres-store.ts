@@ -5,8 +5,8 @@ import { isFinished } from '../../schemas/runs.ts'
 import { monotonicNow, newRunRecord, sameAnswer } from '../records.ts'
 import type { RunEvents, RunHint } from '../run-events.ts'
 import type { JournalRow, RunRow } from '../run-row.ts'
-import { RUN_COLUMNS, toJournalEntry, toRecord } from '../run-row.ts'
-import type { AnswerOutcome, EffectRecord, ExpireOutcome, QuestionRecord, RunRecord, Store } from '../store.ts'
+import { RUN_COLUMNS, runColumnsOf, toJournalEntry, toRecord } from '../run-row.ts'
+import type { AnswerOutcome, EffectRecord, ExpireOutcome, QuestionRecord, QuestionStatus, RunRecord, Store } from '../store.ts'
 import { JournalConflictError, LeaseLostError, RunFinishedError } from '../store.ts'
 import { createLiveTextPublisher } from './live-text-publisher.ts'
 import type { PendingMessage } from './message-text.ts'
@@ -172,6 +172,24 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     return outcome
   }
 
+  /**
+   * Tells inbox long-polls, here and in every process, that a question was asked of the run's
+   * owner and `assignees`. After the append, not in it: a missed announcement delays an inbox
+   * until its poll's `wait` ends, it loses nothing.
+   */
+  async function announceQuestion(runId: string, assignees: string[]): Promise<void> {
+    try {
+      const { rows } = await query<{ user_id: string }>('run-owner', 'SELECT user_id FROM runs WHERE id = $1', [runId])
+      const owner = rows[0]?.user_id
+      if (owner === undefined) return
+      const audience = [owner, ...assignees]
+      notifications.signals.questionAsked(audience)
+      await pool.query('SELECT pg_notify($1, $2)', [channels.question, `${origin}|${JSON.stringify(audience)}`])
+    } catch {
+      // Best effort, as above.
+    }
+  }
+
   async function getQuestion(runId: string, questionId: string): Promise<QuestionRecord | null> {
     const { rows } = await query<QuestionRow>('get-question', GET_QUESTION, [questionId, runId])
     return rows[0] ? toQuestion(rows[0]) : null
@@ -237,6 +255,31 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       return rows[0] ? toRecord(rows[0]) : null
     },
 
+    async listQuestions(request) {
+      // The question's JSON holds its created_at and its assignees; the run's row, its owner and workflow.
+      const createdAt = "(q.question::jsonb->>'created_at')"
+      const values: unknown[] = [request.user_id, request.status]
+      const where = ['q.status = $2', "(r.user_id = $1 OR (q.question::jsonb->'content'->'assignees') ? $1)"]
+      if (request.workflow !== undefined) where.push(`r.workflow = $${values.push(request.workflow)}`)
+      if (request.run_id !== undefined) where.push(`q.run_id = $${values.push(request.run_id)}`)
+      if (request.cursor) {
+        const at = values.push(request.cursor.created_at)
+        const id = values.push(request.cursor.id)
+        where.push(`(${createdAt} < $${at} OR (${createdAt} = $${at} AND q.id < $${id}))`)
+      }
+      const limit = values.push(request.limit)
+      const text = `SELECT ${runColumnsOf('r')}, q.status AS question_status, q.question AS question_json
+        FROM questions q JOIN runs r ON r.id = q.run_id
+        WHERE ${where.join(' AND ')} ORDER BY ${createdAt} DESC, q.id DESC LIMIT $${limit}`
+      const shape = `${request.workflow !== undefined ? 'w' : ''}${request.run_id !== undefined ? 'r' : ''}${request.cursor ? 'c' : ''}`
+      const { rows } = await query<RunRow & { question_status: QuestionStatus; question_json: string }>(
+        `list-questions-${shape}`,
+        text,
+        values,
+      )
+      return rows.map((row) => ({ question: JSON.parse(row.question_json), status: row.question_status, run: toRecord(row) }))
+    },
+
     async listRuns(request) {
       const where = ['user_id = $1']
       const values: unknown[] = [request.user_id]
@@ -290,6 +333,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       const row = rows[0]
       if (!row) throw await refusal(runId)
       wake(runId, { last_seq: row.last_seq, status: row.status })
+      if (question) void announceQuestion(runId, question.assignees ?? [])
       return message.at(row.last_seq)
     },
 
@@ -354,7 +398,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
 
     getQuestion,
 
-    async answerQuestion(runId, questionId, answer, replyFrom, replyTo, shown = answer): Promise<AnswerOutcome> {
+    async answerQuestion(runId, questionId, answer, replyFrom, replyTo, shown = answer, answeredBy): Promise<AnswerOutcome> {
       let recipient = replyTo
       if (recipient === undefined) {
         const question = await getQuestion(runId, questionId)
@@ -363,7 +407,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       }
       const draft: MessageDraft = {
         type: 'reply',
-        content: { question_id: questionId, answer: shown },
+        content: { question_id: questionId, answer: shown, ...(answeredBy === undefined ? {} : { answered_by: answeredBy }) },
         sender: replyFrom,
         recipient,
         auto_reply: false,
@@ -480,6 +524,10 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     subscribe(runId, listener) {
       void notifications.ensure()
       return notifications.events.subscribe(runId, listener)
+    },
+    onQuestionAsked(listener) {
+      void notifications.ensure()
+      return notifications.signals.onQuestionAsked(listener)
     },
     onRunnable(listener) {
       void notifications.ensure()

@@ -3,8 +3,8 @@ import type { Message } from '../../schemas/messages.ts'
 import { FINISHED_STATUSES } from '../../schemas/runs.ts'
 import { takeWithinBytes } from '../page-bytes.ts'
 import type { JournalRow, RunRow } from '../run-row.ts'
-import { parse, RUN_COLUMNS, toJournalEntry, toRecord, toRunRow } from '../run-row.ts'
-import type { QuestionRecord } from '../store.ts'
+import { parse, RUN_COLUMNS, runColumnsOf, toJournalEntry, toRecord, toRunRow } from '../run-row.ts'
+import type { QuestionRecord, QuestionStatus } from '../store.ts'
 import type { LeaseRow } from '../sync-store.ts'
 import { createSyncStore } from '../sync-store.ts'
 import { Database } from './driver.ts'
@@ -146,6 +146,30 @@ export function createSqliteStore(path: string) {
         limit: query.limit,
       })
       return rows.map(toRecord)
+    },
+    listQuestions(query) {
+      // The question's own JSON holds its created_at and its assignees; the run's row, its owner and workflow.
+      const createdAt = "json_extract(q.question, '$.created_at')"
+      const where = [
+        'q.status = @status',
+        "(r.user_id = @user_id OR EXISTS (SELECT 1 FROM json_each(q.question, '$.content.assignees') WHERE value = @user_id))",
+      ]
+      if (query.workflow !== undefined) where.push('r.workflow = @workflow')
+      if (query.run_id !== undefined) where.push('q.run_id = @run_id')
+      if (query.cursor) where.push(`(${createdAt} < @cursor_created_at OR (${createdAt} = @cursor_created_at AND q.id < @cursor_id))`)
+      const sql = `SELECT ${runColumnsOf('r')}, q.status AS question_status, q.question AS question_json
+        FROM questions q JOIN runs r ON r.id = q.run_id
+        WHERE ${where.join(' AND ')} ORDER BY ${createdAt} DESC, q.id DESC LIMIT @limit`
+      const rows = db.prepare<Record<string, unknown>, RunRow & { question_status: QuestionStatus; question_json: string }>(sql).all({
+        user_id: query.user_id,
+        status: query.status,
+        workflow: query.workflow,
+        run_id: query.run_id,
+        cursor_created_at: query.cursor?.created_at,
+        cursor_id: query.cursor?.id,
+        limit: query.limit,
+      })
+      return rows.map((row) => ({ question: JSON.parse(row.question_json), status: row.question_status, run: toRecord(row) }))
     },
     countActiveRuns: (userId) => statements.countActive.get(userId)?.n ?? 0,
     insertMessage: (m: Message) => void statements.insertMessage.run(m.run_id, m.seq, m.id, m.type, JSON.stringify(m)),

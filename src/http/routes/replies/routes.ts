@@ -18,7 +18,9 @@ export const replyToQuestionRoute = createRoute({
     'multi-select a list drawn from `choices`. Sending the identical reply again returns the recorded reply (200) ' +
     'without recording a second one; any other reply to a question that is not pending is 409 ' +
     '(`question_not_pending`), and a reply after the question’s `expires_at` is 409 `question_expired`. ' +
-    'An answer larger than a message may be (256 KiB of JSON by default) is 422 `answer_invalid` naming `body.answer`.',
+    'An answer larger than a message may be (256 KiB of JSON by default) is 422 `answer_invalid` naming `body.answer`. ' +
+    'The run’s owner may answer, and so may the users the question names in `assignees` (who see nothing else of the ' +
+    'run: to them every other operation on it is 404); the reply records who answered in `answered_by`.',
   middleware: [requireJsonBody] as const,
   request: {
     params: RunIdParamSchema,
