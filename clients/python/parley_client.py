@@ -234,6 +234,30 @@ class ParleyClient:
         query = {"after": after, "wait": _number(wait), "limit": limit}
         return self._request("GET", f"/v1/runs/{_segment(run_id)}/messages", query=query, timeout=self.timeout + float(wait))
 
+    # -- the inbox -----------------------------------------------------------------------------
+
+    def list_questions(
+        self,
+        status: str = "pending",
+        workflow: Optional[str] = None,
+        run_id: Optional[str] = None,
+        limit: Optional[int] = None,
+        cursor: Optional[str] = None,
+        wait: float = 0,
+    ) -> Json:
+        """``listQuestions``, your inbox: the questions you may answer across runs, newest first.
+
+        Your runs' questions and those a workflow assigned to you (``assignees``), each as
+        ``{"question", "status", "run": {"id", "workflow", "status", "created_at"}, "expires_at", "mine"}``,
+        in ``{"questions": [...], "next_cursor": ...}``. With ``wait`` (seconds, at most 60) an empty
+        first page is held until a question is asked of you. Answer one with
+        ``reply(item["run"]["id"], item["question"]["id"], answer)``.
+        """
+        query = {"status": status, "workflow": workflow, "run_id": run_id, "limit": limit, "cursor": cursor}
+        if wait:
+            query["wait"] = _number(wait)
+        return self._request("GET", "/v1/questions", query=query, timeout=self.timeout + float(wait))
+
     def reply(self, run_id: str, question_id: str, answer: Answer) -> Json:
         """``replyToQuestion``: answers the pending question; returns the recorded ``reply`` message.
 

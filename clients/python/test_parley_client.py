@@ -310,6 +310,34 @@ class ParleyClientTest(unittest.TestCase):
         again = self.client.create_run("echo", {"text": "idem"}, idempotency_key=key)
         self.assertEqual(first["id"], again["id"])
 
+    # -- the inbox ------------------------------------------------------------------------------
+
+    def test_list_questions_shows_a_pending_question_of_your_run_and_a_reply_records_who_answered(self) -> None:
+        run = self.client.create_run("approval", {"request": "Ship it"})
+        question = None
+        for message in self.client.follow(run["id"]):
+            if message["type"] == "multiple_choice":
+                question = message
+                break
+        self.assertIsNotNone(question)
+        inbox = self.client.list_questions(run_id=run["id"])
+        self.assertEqual([item["question"]["id"] for item in inbox["questions"]], [question["id"]])
+        item = inbox["questions"][0]
+        self.assertEqual(item["status"], "pending")
+        self.assertTrue(item["mine"])
+        self.assertEqual(item["run"]["workflow"], "approval")
+        self.assertIsNotNone(item["expires_at"])
+
+        reply = self.client.reply(item["run"]["id"], item["question"]["id"], "approve")
+        self.assertEqual(reply["content"]["answered_by"], "python")
+        self.assertEqual(self.client.list_questions(run_id=run["id"])["questions"], [])
+        answered = self.client.list_questions(status="answered", run_id=run["id"])
+        self.assertEqual([i["status"] for i in answered["questions"]], ["answered"])
+        with self.assertRaises(ParleyError) as refused:
+            self.client.list_questions(status="later")
+        self.assertEqual(refused.exception.status, 422)
+        self.assertIn("query.status", refused.exception.fields)
+
     # -- stream_messages (Server-Sent Events) ---------------------------------------------------
 
     def test_stream_messages_follows_a_run_with_questions_as_list_messages_sees_it(self) -> None:

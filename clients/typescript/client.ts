@@ -14,6 +14,9 @@ export type Question = NonNullable<Run['pending_question']>
 export type Answer = components['schemas']['Answer']
 export type Problem = components['schemas']['Problem']
 export type Workflow = components['schemas']['Workflow']
+export type InboxItem = components['schemas']['InboxItem']
+/** What `client.questions` filters by: `status` (default pending), `workflow`, `run_id`, `limit`, `cursor`, `wait`. */
+export type InboxQuery = NonNullable<paths['/v1/questions']['get']['parameters']['query']>
 
 /**
  * Names of the workflows a contract knows: each `POST /v1/workflows/{name}/runs` path of `P`
@@ -127,6 +130,12 @@ export function createClient<P extends {} = paths>(options: ClientOptions) {
      * Needs a server with the stream; `messages` (the long-poll) works with every one.
      */
     streamMessages: streamMessagesOf(core),
+    /**
+     * Your inbox (`listQuestions`): the questions you may answer across runs, yours and those a
+     * workflow assigned to you, newest first. With `wait`, an empty first page waits for one to be
+     * asked. Answer each with `reply(item.run.id, item.question.id, answer)`.
+     */
+    questions: (query: InboxQuery = {}) => core.GET('/v1/questions', { params: { query } }),
     /** The same log page by page, each with the run's status (see `followPages`): for a UI that shows it. */
     pages: (runId: string, { wait = 30, ...options }: FollowOptions = {}) => followPages(pollMessages(core, runId, wait), options),
   })

@@ -11,6 +11,8 @@
 export type {
   Answer,
   ClientOptions,
+  InboxItem,
+  InboxQuery,
   KnownWorkflow,
   Message,
   ParamsOf,

@@ -165,3 +165,17 @@ export async function streamedItems(client: ReturnType<typeof createClient>, run
   }
   return null
 }
+
+// The inbox is typed: its query's status is one of the question states, its items carry the run's summary.
+export async function inbox(client: ReturnType<typeof createClient>) {
+  // @ts-expect-error not a question status
+  await client.questions({ status: 'later' })
+  const { data } = await client.questions({ status: 'pending', wait: 30 })
+  const first = data?.questions[0]
+  if (first) {
+    const runId: string = first.run.id
+    const mine: boolean = first.mine
+    return [runId, mine, first.question.content.prompt]
+  }
+  return null
+}

@@ -57,6 +57,19 @@ describe('the TypeScript client against a real server', () => {
     expect(done).toMatchObject({ status: 'completed', result: 'greeted Ada' })
   })
 
+  it('reads the inbox: a held questions() answers with the question the run asks, and reply() answers it', async () => {
+    const client = checkedClient()
+    const held = client.questions({ wait: 20 })
+    const { data: run } = await client.startRun('greet', { greeting: 'Hi' })
+    const { data: inbox } = await held
+    const item = inbox?.questions[0]
+    expect(item).toMatchObject({ status: 'pending', mine: true, run: { id: run?.id, workflow: 'greet' } })
+    if (!item) throw new Error('no question')
+    const { data: reply, response } = await client.reply(item.run.id, item.question.id, 'Ada')
+    expect(response.status).toBe(201)
+    expect(reply?.type === 'reply' && reply.content.answered_by).toBe('anonymous')
+  })
+
   it('works with the global fetch by default, and with the typed per-workflow endpoint', async () => {
     const client = createClient({ baseUrl: server.url })
     const { data: run, response } = await client.POST('/v1/workflows/echo/runs', { body: {} })
