@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { approval, greet } from '../../src/examples/questions.ts'
+import { createApp } from '../../src/http/app.ts'
+import { defineWorkflow } from '../../src/runtime/define-workflow.ts'
 import { call } from '../support/contract.ts'
+import { startRun } from '../support/contract-runs.ts'
 import { STORE_BACKENDS, useServedStore } from '../support/store-backends.ts'
 import { waitFor } from '../support/wait-for.ts'
 
@@ -126,5 +129,39 @@ describe.each(STORE_BACKENDS)('the inbox ($name store)', (backend) => {
     const forCarol = await approvalFor('bob', ['carol'], 'For carol')
     const carol = await heldForCarol
     expect(carol.body.questions.map((item: { question: { id: string } }) => item.question.id)).toEqual([forCarol.pending_question.id])
+  })
+})
+
+describe('assignees as a workflow gives them', () => {
+  const ask = (assignees: unknown) =>
+    defineWorkflow({
+      name: 'ask',
+      description: 'Asks one question with the assignees it was given',
+      async run(ui) {
+        return ui.multipleChoice({ prompt: 'Ok?', choices: ['yes'], assignees: assignees as string[] })
+      },
+    })
+  /** The run once it asked its question or failed. */
+  const firstQuestion = async (assignees: unknown) => {
+    const app = createApp({ workflows: [ask(assignees)] })
+    try {
+      const { id } = await startRun(app, 'ask')
+      let run = (await call(app, 'GET', `/v1/runs/${id}`)).body
+      for (let polls = 0; run.status !== 'awaiting_input' && run.status !== 'failed' && polls < 50; polls++) {
+        await call(app, 'GET', `/v1/runs/${id}/messages?after=${run.last_seq}&wait=5`)
+        run = (await call(app, 'GET', `/v1/runs/${id}`)).body
+      }
+      return { run }
+    } finally {
+      await app.close()
+    }
+  }
+
+  it('keeps each user once, leaves the field out when there are none, and fails the run on anything but user ids', async () => {
+    expect((await firstQuestion(['bob', 'bob', 'carol'])).run.pending_question.content.assignees).toEqual(['bob', 'carol'])
+    expect((await firstQuestion([])).run.pending_question.content).not.toHaveProperty('assignees')
+    const bad = await firstQuestion(['bob', ''])
+    expect(bad.run.status).toBe('failed')
+    expect(bad.run.error.short).toBe('TypeError: multipleChoice: assignees must be an array of user ids (non-empty strings)')
   })
 })
