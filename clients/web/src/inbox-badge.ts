@@ -24,8 +24,9 @@ export interface InboxBadge {
  * The "Inbox" link and its count of the questions waiting for the caller, kept live by one
  * request at a time: `GET /v1/questions?wait=25`, which the server holds while the inbox is empty
  * and answers as soon as a question is asked of the caller. Failures back off (up to 10 s, as a
- * run's long-poll does); a 401 waits for a new key (`refresh`); a hidden page stops polling and
- * counts again when it is shown. `onCount` hears each new count.
+ * run's long-poll does); a 401 waits for a new key (`refresh`); a 404 (an API without the inbox)
+ * hides the link; a hidden page stops polling and counts again when it is shown. `onCount` hears
+ * each new count.
  */
 export function createInboxBadge(session: ApiSession, onCount: (count: number) => void): InboxBadge {
   const pill = h('span', { class: 'inbox-pill', 'aria-hidden': 'true' })
@@ -73,12 +74,18 @@ export function createInboxBadge(session: ApiSession, onCount: (count: number) =
       })
       if (data) {
         failures = 0
+        element.hidden = false
         show(data.questions.length, data.next_cursor !== null)
         // An empty inbox was held by the server: ask again at once. Otherwise count again later.
         return data.questions.length === 0 ? 0 : RECOUNT_MS
       }
       // No key, or a wrong one: the page asks for one; counting resumes when it is given.
       if (response.status === 401) return Number.POSITIVE_INFINITY
+      // An API older than the inbox (chained mode): no link to a view that cannot work.
+      if (response.status === 404) {
+        element.hidden = true
+        return Number.POSITIVE_INFINITY
+      }
     } catch {
       if (controller.signal.aborted) return 0 // refreshed or hidden: the loop decides what next
     } finally {
