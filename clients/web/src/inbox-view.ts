@@ -14,7 +14,7 @@ const PAGE_SIZE = 20
 const ANSWERED_LINGER_MS = 1_500
 
 export interface InboxHooks {
-  /** A question was answered from the inbox (the count changes). */
+  /** A question was answered from the inbox, or found answered or closed elsewhere (the count changes). */
   onAnswered(): void
 }
 
