@@ -1,12 +1,13 @@
-import type { Answer, ApiSession, Message, MessageOf, MessagePage, Question, Run, RunStatus, TextDelta } from './api.ts'
-import { describeFailure, isFinished, isProblem } from './api.ts'
+import type { ApiSession, Message, MessageOf, MessagePage, Question, Run, RunStatus, TextDelta } from './api.ts'
+import { describeFailure, isFinished } from './api.ts'
 import { confirmPrompt } from './confirm-prompt.ts'
 import { h, shortTime, uid } from './dom.ts'
 import { followRun } from './follow-run.ts'
 import type { MessageViewContext } from './message-views.ts'
 import { renderDraft, renderMessage } from './message-views.ts'
 import { questionExpiryOf } from './question-expiry.ts'
-import type { QuestionWidget, SendOutcome } from './question-widgets.ts'
+import type { QuestionWidget } from './question-widgets.ts'
+import { sendAnswer } from './send-answer.ts'
 import { statusBadge } from './status.ts'
 
 const NEAR_BOTTOM_PX = 120
@@ -14,6 +15,8 @@ const NEAR_BOTTOM_PX = 120
 export interface ConversationHooks {
   /** The run's status changed (the past-runs list shows it too). */
   onStatus(runId: string, status: RunStatus): void
+  /** A question of the run was answered from this page (the inbox count changes). */
+  onAnswered(): void
 }
 
 export interface Conversation {
@@ -84,7 +87,11 @@ export function openConversation(session: ApiSession, runId: string, hooks: Conv
 
   const context: MessageViewContext = {
     questionOf: (id) => questions.get(id)?.message,
-    send: (question, answer) => sendAnswer(session, runId, question, answer),
+    send: async (question, answer) => {
+      const outcome = await sendAnswer(session, runId, question, answer)
+      if (outcome.ok) hooks.onAnswered()
+      return outcome
+    },
     ending: () =>
       reportedStatus === 'cancelled' || cancelReason !== undefined
         ? { kind: 'cancelled', reason: cancelReason }
@@ -267,19 +274,5 @@ export function openConversation(session: ApiSession, runId: string, hooks: Conv
       stop.abort()
       resized.disconnect()
     },
-  }
-}
-
-async function sendAnswer(session: ApiSession, runId: string, question: Question, answer: Answer): Promise<SendOutcome> {
-  try {
-    const { data, error, response } = await session.client.reply(runId, question.id, answer)
-    if (data) return { ok: true }
-    // The server's detail names the id and the instant; the reader only needs to know it was too late.
-    if (isProblem(error) && error.code === 'question_expired')
-      return { ok: false, error: 'Too late: the question expired before this answer arrived', stillPending: false }
-    // 409: answered or closed meanwhile (another tab, say): the log will show what happened.
-    return { ok: false, error: describeFailure(error, response), stillPending: response.status !== 409 && response.status !== 404 }
-  } catch (error) {
-    return { ok: false, error: describeFailure(error), stillPending: true }
   }
 }

@@ -5,6 +5,9 @@ import { unreachable } from './assert.ts'
 import type { Conversation } from './conversation.ts'
 import { openConversation } from './conversation.ts'
 import { h, replaceChildren } from './dom.ts'
+import { createInboxBadge } from './inbox-badge.ts'
+import type { InboxView } from './inbox-view.ts'
+import { openInbox } from './inbox-view.ts'
 import { formPanel } from './params-form.ts'
 import type { Route } from './router.ts'
 import { parseRoute, routeHref } from './router.ts'
@@ -12,19 +15,23 @@ import { createRunsList } from './runs-list.ts'
 import { createWorkflowsList } from './workflows-list.ts'
 
 /**
- * The page: workflows and past runs on the side, a start form or a run's conversation in the
- * main area, chosen by the URL hash (`#/workflows/<name>`, `#/runs/<id>`), so a reload or a
- * link reopens the same run.
+ * The page: workflows and past runs on the side, a start form, a run's conversation or the inbox
+ * in the main area, chosen by the URL hash (`#/workflows/<name>`, `#/runs/<id>`, `#/inbox`), so a
+ * reload or a link reopens the same run. The header's "Inbox" link counts the questions waiting.
  */
 function start(): void {
   const session = new ApiSession(apiBaseUrl())
   const sameOrigin = session.baseUrl === location.origin
   const workflowsList = createWorkflowsList()
   const runsList = createRunsList(session)
+  let inbox: InboxView | undefined
+  // A new count may mean new questions: the inbox, when shown, adds them.
+  const inboxBadge = createInboxBadge(session, () => inbox?.refresh())
   const keyPanel = createApiKeyPanel(session, () => {
     workflows = undefined
     void loadWorkflows()
     void runsList.refresh()
+    inboxBadge.refresh()
     render()
   })
   session.onUnauthorized = () => keyPanel.ask('This API needs an API key.')
@@ -37,9 +44,15 @@ function start(): void {
     h(
       'header',
       { class: 'topbar' },
-      h('a', { class: 'brand', href: '#/' }, h('span', { class: 'logo', 'aria-hidden': 'true' }, 'P'), 'Parley'),
+      h(
+        'a',
+        { class: 'brand', href: '#/' },
+        h('span', { class: 'logo', 'aria-hidden': 'true' }, 'P'),
+        h('span', { class: 'brand-name' }, 'Parley'),
+      ),
       sameOrigin ? null : h('span', { class: 'api-origin', title: 'The API this page talks to' }, 'API ', h('code', {}, session.baseUrl)),
       h('span', { class: 'spacer' }),
+      h('nav', { class: 'topnav', 'aria-label': 'Main' }, inboxBadge.element),
       h('a', { class: 'button ghost', href: session.docsUrl, target: '_blank', rel: 'noopener' }, 'API docs'),
       keyPanel.button,
     ),
@@ -83,13 +96,22 @@ function start(): void {
     const route = parseRoute(location.hash)
     conversation?.dispose()
     conversation = undefined
+    inbox?.dispose()
+    inbox = undefined
     shell.dataset.view = route.view
+    inboxBadge.setCurrent(route.view === 'inbox')
     workflowsList.highlight(route.view === 'workflow' ? route.name : undefined)
     runsList.highlight(route.view === 'run' ? route.runId : undefined)
     switch (route.view) {
       case 'home':
         document.title = 'Parley'
         replaceChildren(main, welcome())
+        return
+      case 'inbox':
+        document.title = 'Inbox · Parley'
+        inbox = openInbox(session, { onAnswered: () => inboxBadge.refresh() })
+        replaceChildren(main, inbox.element)
+        main.querySelector<HTMLElement>('h2')?.focus({ preventScroll: true })
         return
       case 'workflow': {
         document.title = `${route.name} · Parley`
@@ -120,6 +142,7 @@ function start(): void {
             runsList.setStatus(runId, status)
             void runsList.refresh()
           },
+          onAnswered: () => inboxBadge.refresh(),
         })
         replaceChildren(main, conversation.element)
         return

@@ -2,7 +2,7 @@ import type { Answer, Message, MessageOf, Question, TextDelta } from './api.ts'
 import { h, pretty, shortTime, uid } from './dom.ts'
 import type { QuestionExpiry } from './question-expiry.ts'
 import { describeDefault, isMasked, questionExpiryOf } from './question-expiry.ts'
-import type { QuestionWidget, SendOutcome } from './question-widgets.ts'
+import type { QuestionWidget, SendAnswer, SendOutcome } from './question-widgets.ts'
 import { questionWidget } from './question-widgets.ts'
 
 export interface MessageViewContext {
@@ -25,6 +25,12 @@ export interface MessageView {
   element: HTMLLIElement
   /** Set for a question: the controls that answer it. */
   widget?: QuestionWidget
+}
+
+/** A question's card: its controls, and the id of its prompt (what labels them). */
+export interface QuestionView extends MessageView {
+  widget: QuestionWidget
+  promptId: string
 }
 
 /** One message of the log as a list item; every type has its own look and a visible label. */
@@ -64,7 +70,7 @@ export function renderMessage(message: Message, context: MessageViewContext): Me
       }
     case 'text_input':
     case 'multiple_choice':
-      return questionView(message, context, item)
+      return questionView(message, (answer) => context.send(message, answer), item)
     case 'reply':
       return {
         element: item(
@@ -118,13 +124,23 @@ function rawView(message: unknown): HTMLLIElement {
   )
 }
 
+/**
+ * A question on its own, outside its run's log (the inbox): the same card, prompt, controls and
+ * countdown as in the conversation, as a list item without the log's seq anchor.
+ */
+export function renderQuestion(message: Question, send: SendAnswer): QuestionView {
+  const item = (variant: string, ...children: (Node | null)[]) =>
+    h('li', { class: `msg msg-${message.type} ${variant}`, 'data-type': message.type }, ...children)
+  return questionView(message, send, item)
+}
+
 function questionView(
   message: Question,
-  context: MessageViewContext,
+  send: SendAnswer,
   item: (variant: string, ...children: (Node | null)[]) => HTMLLIElement,
-): MessageView {
+): QuestionView {
   const promptId = uid('prompt')
-  const widget = questionWidget(message, promptId, (answer) => context.send(message, answer))
+  const widget = questionWidget(message, promptId, send)
   const label = message.type === 'text_input' ? 'Question' : message.content.single ? 'Question · pick one' : 'Question · pick any'
   const element = item(
     'card question',
@@ -132,7 +148,7 @@ function questionView(
     h('p', { class: 'prompt', id: promptId }, message.content.prompt),
     widget.element,
   )
-  return { element, widget }
+  return { element, widget, promptId }
 }
 
 /** Sender → recipient, an optional label of the message kind, and the time. */
