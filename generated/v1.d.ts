@@ -634,6 +634,11 @@ export type components = {
                  * @default 120
                  */
                 timeout_seconds?: number;
+                /**
+                 * @description Users besides you who may answer (user ids): the question is in their inbox too
+                 * @default []
+                 */
+                approvers?: string[];
             };
         };
         /** @description Params of a run of calculator */
@@ -1480,7 +1485,8 @@ export interface operations {
                  * @example {
                  *       "params": {
                  *         "request": "Deploy to production",
-                 *         "timeout_seconds": 120
+                 *         "timeout_seconds": 120,
+                 *         "approvers": []
                  *       }
                  *     }
                  */
@@ -1506,7 +1512,8 @@ export interface operations {
                      *       "status": "queued",
                      *       "params": {
                      *         "request": "Deploy to production",
-                     *         "timeout_seconds": 120
+                     *         "timeout_seconds": 120,
+                     *         "approvers": []
                      *       },
                      *       "result": null,
                      *       "error": null,
@@ -1543,7 +1550,8 @@ export interface operations {
                      *       "status": "queued",
                      *       "params": {
                      *         "request": "Deploy to production",
-                     *         "timeout_seconds": 120
+                     *         "timeout_seconds": 120,
+                     *         "approvers": []
                      *       },
                      *       "result": null,
                      *       "error": null,

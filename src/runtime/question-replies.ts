@@ -14,7 +14,7 @@ export async function replyToQuestion(
   reply: { runId: string; questionId: string; answer: Answer; maxMessageBytes: number; answeredBy?: string },
 ): Promise<{ reply: Message; created: boolean }> {
   const { runId, questionId, answer, maxMessageBytes, answeredBy } = reply
-  const record = await store.getQuestion(runId, questionId)
+  const record = await store.getQuestion(runId, questionId, answeredBy)
   if (!record) throw new ParleyError('question_not_found', `Run "${runId}" has no question "${questionId}"`)
   const problem = answerProblem(record.question, answer)
   if (problem) throw new ParleyError('answer_invalid', problem, [{ field: 'body.answer', message: problem }])

@@ -3,7 +3,6 @@ import type { RunStatus } from '../schemas/runs.ts'
 import { isFinished } from '../schemas/runs.ts'
 import { decodeCursor, encodeCursor } from '../store/records.ts'
 import type { RunRecord, Store } from '../store/store.ts'
-import { mayAnswer } from '../store/store.ts'
 import type { Workflow } from './define-workflow.ts'
 import { ParleyError, RetryLaterError } from './errors.ts'
 import { requestFingerprint, sameRequest } from './fingerprint.ts'
@@ -313,11 +312,9 @@ export class RunManager {
 
   async reply(userId: string, runId: string, questionId: string, answer: Answer): Promise<{ reply: Message; created: boolean }> {
     const store = this.#options.store
-    if (!(await store.getRun(runId, userId))) {
-      // Not the owner: an assignee of this question may answer it, and nobody else learns the run exists.
-      const [run, record] = await Promise.all([store.getRun(runId), store.getQuestion(runId, questionId)])
-      if (!run || !record || !mayAnswer(userId, run, record.question)) throw runNotFound(runId)
-    }
+    // Not the owner: an assignee of this question may answer it, and nobody else learns the run exists
+    // (both lookups filter by the user in the store, as for every run).
+    if (!(await store.getRun(runId, userId)) && !(await store.getQuestion(runId, questionId, userId))) throw runNotFound(runId)
     return replyToQuestion(store, { runId, questionId, answer, maxMessageBytes: this.maxMessageBytes, answeredBy: userId })
   }
 

@@ -258,7 +258,11 @@ export interface Store {
   recordEffect(runId: string, write: EffectWrite): Promise<void>
   /** The run's journal in position order, each entry with the message it emitted. */
   readJournal(runId: string): Promise<JournalEntry[]>
-  getQuestion(runId: string, questionId: string): Promise<QuestionRecord | null>
+  /**
+   * The question of the run. With `userId`, only if that user may answer it — the run is theirs, or
+   * the question names them among its `assignees` — decided in the same lookup; null otherwise, as a missing one.
+   */
+  getQuestion(runId: string, questionId: string, userId?: string): Promise<QuestionRecord | null>
   /** The inbox: questions `query.user_id` may answer, across runs (see QuestionQuery). */
   listQuestions(query: QuestionQuery): Promise<QuestionListing[]>
   /**

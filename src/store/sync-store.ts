@@ -21,7 +21,7 @@ import type {
   RunRecord,
   Store,
 } from './store.ts'
-import { audienceOf, JournalConflictError, LeaseLostError, RunFinishedError } from './store.ts'
+import { audienceOf, JournalConflictError, LeaseLostError, mayAnswer, RunFinishedError } from './store.ts'
 
 /** Who may execute a run, as a backend keeps it beside the run (not part of the wire record). */
 export interface LeaseRow {
@@ -200,9 +200,13 @@ export function createSyncStore(backend: SyncBackend): SyncStore {
       return run ? { run, messages: backend.messagesAfter(runId, afterSeq, limit, maxBytes) } : null
     },
 
-    async getQuestion(runId, questionId) {
+    async getQuestion(runId, questionId, userId) {
       const record = questionOf(runId, questionId)
       if (!record) return null
+      if (userId !== undefined) {
+        const run = backend.loadRun(runId)
+        if (!run || !mayAnswer(userId, run, record.question)) return null
+      }
       const { run_id: _, ...question } = record
       return question
     },

@@ -17,7 +17,7 @@ function recording(store: Store) {
   const proxy = new Proxy(store, {
     get(target, name, receiver) {
       const value = Reflect.get(target, name, receiver)
-      if ((name === 'getRun' || name === 'readPage') && typeof value === 'function') {
+      if ((name === 'getRun' || name === 'readPage' || name === 'getQuestion') && typeof value === 'function') {
         return (...args: unknown[]) => {
           lookups.push({ method: name, args })
           return value.apply(target, args)

@@ -54,7 +54,7 @@ describe('a password question', () => {
     const run = await startRun(current, 'secret_check')
     const question = await nextQuestion(current, run.id)
     const reply = await answer(current, run.id, question.id, passphrase)
-    expect(reply.content).toEqual({ question_id: question.id, answer: MASKED_ANSWER })
+    expect(reply.content).toEqual({ question_id: question.id, answer: MASKED_ANSWER, answered_by: 'anonymous' })
     expect(MASKED_ANSWER).toBe('••••••••')
 
     const log = await readLog(current, run.id)

@@ -10,6 +10,8 @@ const COUNT_LIMIT = 100
  * is read again this often instead (or at once after an answer, through `refresh`).
  */
 const RECOUNT_MS = 25_000
+/** An empty answer sooner than this was not held (the server is stopping, say): wait this long before asking again. */
+const MIN_HELD_MS = 1000
 
 export interface InboxBadge {
   /** The header's "Inbox" link with the count of questions waiting. */
@@ -67,6 +69,7 @@ export function createInboxBadge(session: ApiSession, onCount: (count: number) =
   async function readOnce(): Promise<number> {
     const controller = new AbortController()
     request = controller
+    const startedAt = Date.now()
     try {
       const { data, response } = await session.client.GET('/v1/questions', {
         params: { query: { limit: COUNT_LIMIT, wait: shown === 0 ? WAIT_SECONDS : 0 } },
@@ -76,8 +79,10 @@ export function createInboxBadge(session: ApiSession, onCount: (count: number) =
         failures = 0
         element.hidden = false
         show(data.questions.length, data.next_cursor !== null)
-        // An empty inbox was held by the server: ask again at once. Otherwise count again later.
-        return data.questions.length === 0 ? 0 : RECOUNT_MS
+        // An empty inbox was held by the server: ask again at once — unless it was not held (a
+        // server stopping answers at once), then after a second rather than in a busy loop.
+        if (data.questions.length > 0) return RECOUNT_MS
+        return Date.now() - startedAt < MIN_HELD_MS ? MIN_HELD_MS : 0
       }
       // No key, or a wrong one: the page asks for one; counting resumes when it is given.
       if (response.status === 401) return Number.POSITIVE_INFINITY

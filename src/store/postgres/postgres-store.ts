@@ -22,6 +22,7 @@ import {
   DELETE_FINISHED,
   FINISH_RUN,
   GET_QUESTION,
+  GET_QUESTION_FOR,
   RECORD_EFFECT,
   RECORD_USAGE,
   RELEASE_LEASE,
@@ -190,8 +191,11 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     }
   }
 
-  async function getQuestion(runId: string, questionId: string): Promise<QuestionRecord | null> {
-    const { rows } = await query<QuestionRow>('get-question', GET_QUESTION, [questionId, runId])
+  async function getQuestion(runId: string, questionId: string, userId?: string): Promise<QuestionRecord | null> {
+    const { rows } =
+      userId === undefined
+        ? await query<QuestionRow>('get-question', GET_QUESTION, [questionId, runId])
+        : await query<QuestionRow>('get-question-for', GET_QUESTION_FOR, [questionId, runId, userId])
     return rows[0] ? toQuestion(rows[0]) : null
   }
 

@@ -66,6 +66,12 @@ export const GET_QUESTION = `
 SELECT q.status, q.question, q.answer, m.body AS reply
 FROM questions q LEFT JOIN messages m ON m.id = q.reply_id WHERE q.id = $1 AND q.run_id = $2`
 
+/** GET_QUESTION for a user ($3): only if the run is theirs or the question names them among its assignees. */
+export const GET_QUESTION_FOR = `
+SELECT q.status, q.question, q.answer, m.body AS reply
+FROM questions q JOIN runs r ON r.id = q.run_id LEFT JOIN messages m ON m.id = q.reply_id
+WHERE q.id = $1 AND q.run_id = $2 AND (r.user_id = $3 OR (q.question::jsonb->'content'->'assignees') ? $3)`
+
 /** The run given up by its worker ($2 its token): parked ($3) or ready at once; $4 a sleep's end; $5 the runnable channel, $6 origin. */
 export const RELEASE_LEASE = `
 WITH r AS (
