@@ -1,7 +1,6 @@
 import { z } from '@hono/zod-openapi'
-import { EXAMPLE_CURSOR } from './examples.ts'
 import { QuestionSchema } from './messages.ts'
-import { MAX_WAIT_SECONDS, queryNumber, RunStatusSchema } from './runs.ts'
+import { cursorQuery, MAX_WAIT_SECONDS, queryNumber, RunStatusSchema } from './runs.ts'
 
 export const QUESTION_STATUSES = ['pending', 'answered', 'expired', 'cancelled'] as const
 
@@ -25,17 +24,7 @@ export const ListQuestionsQuerySchema = z.object({
       param: { name: 'run_id', in: 'query', description: 'Only questions of this run', example: '01a2b3c4-0000-7000-8000-000000000000' },
     }),
   limit: queryNumber('limit', { integer: true, min: 1, max: 100, default: 20, description: 'Questions per page', example: 20 }),
-  cursor: z
-    .string()
-    .optional()
-    .openapi({
-      param: {
-        name: 'cursor',
-        in: 'query',
-        description: 'The `next_cursor` of the previous page; omit for the first page',
-        example: EXAMPLE_CURSOR,
-      },
-    }),
+  cursor: cursorQuery(),
   wait: queryNumber('wait', {
     integer: false,
     min: 0,

@@ -95,16 +95,9 @@ export function queryNumber(
   return schema.default(spec.default).openapi(openapi)
 }
 
-export const ListRunsQuerySchema = z.object({
-  status: RunStatusSchema.optional().openapi({
-    param: { name: 'status', in: 'query', description: 'Only runs with this status', example: 'awaiting_input' },
-  }),
-  workflow: z
-    .string()
-    .optional()
-    .openapi({ param: { name: 'workflow', in: 'query', description: 'Only runs of this workflow', example: 'greet' } }),
-  limit: queryNumber('limit', { integer: true, min: 1, max: 100, default: 20, description: 'Runs per page', example: 20 }),
-  cursor: z
+/** The `cursor` query param of a listing that pages newest first (`next_cursor` of the page before). */
+export function cursorQuery() {
+  return z
     .string()
     .optional()
     .openapi({
@@ -114,7 +107,19 @@ export const ListRunsQuerySchema = z.object({
         description: 'The `next_cursor` of the previous page; omit for the first page',
         example: EXAMPLE_CURSOR,
       },
-    }),
+    })
+}
+
+export const ListRunsQuerySchema = z.object({
+  status: RunStatusSchema.optional().openapi({
+    param: { name: 'status', in: 'query', description: 'Only runs with this status', example: 'awaiting_input' },
+  }),
+  workflow: z
+    .string()
+    .optional()
+    .openapi({ param: { name: 'workflow', in: 'query', description: 'Only runs of this workflow', example: 'greet' } }),
+  limit: queryNumber('limit', { integer: true, min: 1, max: 100, default: 20, description: 'Runs per page', example: 20 }),
+  cursor: cursorQuery(),
 })
 
 export const MAX_WAIT_SECONDS = 60

@@ -158,19 +158,10 @@ function questionView(
  */
 export function renderDraft(delta: TextDelta): { element: HTMLLIElement; append(text: string): void; restart(): void } {
   const body = h('div', { class: 'msg-body text' })
-  const sender = delta.sender ?? ''
   const element = h(
     'li',
     { class: 'msg msg-draft bubble', 'data-type': 'text_delta', 'data-ref': delta.message_ref, 'aria-busy': 'true' },
-    h(
-      'div',
-      { class: 'msg-head' },
-      sender ? h('span', { class: `avatar hue-${hueOf(sender)}`, 'aria-hidden': 'true' }, initialOf(sender)) : null,
-      sender ? h('span', { class: 'sender' }, sender) : null,
-      delta.recipient ? h('span', { class: 'arrow', 'aria-label': 'to' }, '→') : null,
-      delta.recipient ? h('span', { class: 'recipient' }, delta.recipient) : null,
-      h('span', { class: 'kind writing' }, 'writing…'),
-    ),
+    h('div', { class: 'msg-head' }, ...addressingOf(delta.sender ?? '', delta.recipient), h('span', { class: 'kind writing' }, 'writing…')),
     body,
   )
   return {
@@ -180,15 +171,21 @@ export function renderDraft(delta: TextDelta): { element: HTMLLIElement; append(
   }
 }
 
+/** Avatar, sender → recipient: the start of every message's head (and of a reply being written). */
+function addressingOf(sender: string, recipient: string | null): (HTMLElement | null)[] {
+  return [
+    sender ? h('span', { class: `avatar hue-${hueOf(sender)}`, 'aria-hidden': 'true' }, initialOf(sender)) : null,
+    sender ? h('span', { class: 'sender' }, sender) : null,
+    recipient ? h('span', { class: 'arrow', 'aria-label': 'to' }, '→') : null,
+    recipient ? h('span', { class: 'recipient' }, recipient) : null,
+  ]
+}
+
 function head(message: Message, kind: string | null, fallbackSender = ''): HTMLElement {
-  const sender = message.sender ?? fallbackSender
   return h(
     'div',
     { class: 'msg-head' },
-    sender ? h('span', { class: `avatar hue-${hueOf(sender)}`, 'aria-hidden': 'true' }, initialOf(sender)) : null,
-    sender ? h('span', { class: 'sender' }, sender) : null,
-    message.recipient ? h('span', { class: 'arrow', 'aria-label': 'to' }, '→') : null,
-    message.recipient ? h('span', { class: 'recipient' }, message.recipient) : null,
+    ...addressingOf(message.sender ?? fallbackSender, message.recipient),
     kind ? h('span', { class: 'kind' }, kind) : null,
     message.auto_reply ? h('span', { class: 'tag' }, 'auto-reply') : null,
     time(message),
