@@ -1,5 +1,6 @@
 import type { ChildProcessWithoutNullStreams } from 'node:child_process'
 import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 
@@ -52,15 +53,37 @@ export async function waitForOutput(cli: CliProcess, ready: string | RegExp, tim
   }
 }
 
-/** A port on 127.0.0.1 that was free a moment ago, for a command that must be told its port. */
+/**
+ * A port on 127.0.0.1 that was free a moment ago, for a command that must be told its port.
+ *
+ * It is drawn from below the kernel's ephemeral range, so no outgoing connection of another test
+ * can be given it between this probe and the command's listen, or while a test restarts a killed
+ * server on the same port (CI once lost a SIGKILL test to exactly that).
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+  const [lowest, highest] = portsOutsideEphemeralRange()
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = lowest + Math.floor(Math.random() * (highest - lowest + 1))
+    if (await canListen(port)) return port
+  }
+  throw new Error(`no free port on 127.0.0.1 between ${lowest} and ${highest} after 100 tries`)
+}
+
+/** The ports below Linux's `ip_local_port_range` (32768–60999 by default), from 10000 up. */
+function portsOutsideEphemeralRange(): [number, number] {
+  let ephemeralLow = 32768
+  try {
+    ephemeralLow = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0])
+  } catch {
+    // Not Linux: the IANA ephemeral range starts at 49152, so 10000–32767 is outside it too.
+  }
+  return [10_000, Math.max(10_001, Math.min(ephemeralLow, 32768) - 1)]
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const probe = createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      probe.close(() => resolve(port))
-    })
+    probe.once('error', () => resolve(false))
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)))
   })
 }
