@@ -449,6 +449,74 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your webhooks, oldest first
+         * @description Every webhook you registered (without their secrets), with the events each receives.
+         */
+        get: operations["listWebhooks"];
+        put?: never;
+        /**
+         * Register a webhook: a URL your events are POSTed to
+         * @description Events are delivered at least once, in order per run, signed (`Parley-Signature`, and the Standard Webhooks `webhook-signature`: HMAC-SHA256 with the secret over `{id}.{timestamp}.{body}`), and retried with backoff until a 2xx comes back. The secret is in this response only. See the `webhooks` section of this document for the bodies. At most 20 webhooks per user (409 `too_many_webhooks`).
+         */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{webhook_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One of your webhooks
+         * @description Its URL, events and description; another user’s webhook is 404, as a missing one.
+         */
+        get: operations["getWebhook"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook
+         * @description Nothing more is sent to it, attempts under way included (their results are not recorded), and its deliveries are forgotten. Another user’s webhook is 404, as a missing one.
+         */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{webhook_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What was sent to a webhook and how each attempt went, newest first
+         * @description Each delivery is one event on its way to this webhook: its body, its state (`pending`, `delivered`, `failed`), every attempt (when, the status the receiver answered or why none came, how long it took) and when it is tried next. A delivery waits while an earlier one of the same run to this webhook is pending: events of a run arrive in order.
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -470,72 +538,91 @@ export type paths = {
         trace?: never;
     };
 };
-export type webhooks = Record<string, never>;
+export type webhooks = {
+    "question.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A question was asked of you: of your run, or naming you among its assignees */
+        post: operations["onQuestionCreated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "question.closed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A question you were asked stopped taking replies: answered, expired, or its run ended */
+        post: operations["onQuestionClosed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "run.finished": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** One of your runs completed, failed or was cancelled */
+        post: operations["onRunFinished"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+};
 export type components = {
     schemas: {
-        Problem: {
-            /** @description A URI reference identifying the problem type */
-            type: string;
-            title: string;
-            status: number;
-            detail: string;
-            /** @enum {string} */
-            code: "validation_failed" | "bad_request" | "malformed_json" | "unsupported_media_type" | "payload_too_large" | "route_not_found" | "method_not_allowed" | "workflow_not_found" | "run_not_found" | "question_not_found" | "question_not_pending" | "question_expired" | "answer_invalid" | "run_not_active" | "idempotency_key_mismatch" | "too_many_active_runs" | "too_many_held_polls" | "rate_limited" | "unauthorized" | "host_not_allowed" | "headers_too_large" | "request_timeout" | "internal_error" | "store_unavailable";
-            instance?: string;
-            /** @description One entry per invalid field */
-            errors?: components["schemas"]["FieldError"][];
-        };
-        FieldError: {
-            /** @description Where the problem is, e.g. `body.params.max_turns` or `query.wait` */
-            field: string;
-            message: string;
-        };
-        WorkflowList: {
-            workflows: components["schemas"]["Workflow"][];
-        };
-        Workflow: {
-            name: string;
-            description: string;
-            /** @description JSON Schema (2020-12) of the params `createRun` accepts for this workflow */
-            params_schema: {
-                [key: string]: unknown;
-            };
-            /** @description The typed per-workflow endpoint that starts a run */
-            runs_path: string;
-        };
-        Run: {
+        QuestionEvent: {
+            /** @description The event’s id: the same on every attempt (and the `webhook-id` header); deduplicate on it */
             id: string;
-            workflow: string;
-            status: components["schemas"]["RunStatus"];
-            /** @description The validated params, defaults applied */
-            params: {
-                [key: string]: unknown;
-            };
-            /** @description Set when the run completed */
-            result: string | null;
-            /** @description Set when the run failed */
-            error: components["schemas"]["ErrorContent"] | null;
-            /** @description The question the run is waiting on, if any */
-            pending_question: components["schemas"]["TextInputMessage"] | components["schemas"]["MultipleChoiceMessage"] | null;
-            /** @description seq of the newest message (0 before the first) */
-            last_seq: number;
-            usage: components["schemas"]["Usage"];
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
-            /** Format: date-time */
-            finished_at: string | null;
+            /**
+             * Format: date-time
+             * @description When the event happened
+             */
+            timestamp: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "question.created" | "question.closed";
+            data: components["schemas"]["InboxItem"];
         };
-        /**
-         * @description queued → running ⇄ awaiting_input → completed | failed | cancelled
-         * @enum {string}
-         */
-        RunStatus: "queued" | "running" | "awaiting_input" | "completed" | "failed" | "cancelled";
-        ErrorContent: {
-            short: string;
-            long: string | null;
+        /** @description The question as your inbox lists it, in its state at the event */
+        InboxItem: {
+            question: components["schemas"]["Question"];
+            status: components["schemas"]["QuestionStatus"];
+            run: components["schemas"]["RunSummary"];
+            /**
+             * Format: date-time
+             * @description When the question stops taking replies; null without a deadline
+             */
+            expires_at: string | null;
+            /** @description True when the caller started the run (and may read its log); false for a question assigned to them */
+            mine: boolean;
         };
+        /** @description A message that expects a reply */
+        Question: components["schemas"]["TextInputMessage"] | components["schemas"]["MultipleChoiceMessage"];
         /** @description A question answered with free text */
         TextInputMessage: {
             /** @description Unique message id; for a question, what a reply names as `question_id` */
@@ -615,11 +702,103 @@ export type components = {
             /** @description Users besides the run’s owner who may answer this question (user ids as the server’s auth knows them): they find it in their inbox (`listQuestions`) and reply to it, and see nothing else of the run. Absent: the owner alone */
             assignees?: string[];
         };
+        /**
+         * @description `pending`: waiting for a reply; `answered`; `expired`: its deadline passed; `cancelled`: its run ended (cancelled, failed) first
+         * @enum {string}
+         */
+        QuestionStatus: "pending" | "answered" | "expired" | "cancelled";
+        /** @description What someone asked a question may see of its run */
+        RunSummary: {
+            id: string;
+            workflow: string;
+            status: components["schemas"]["RunStatus"];
+            /** Format: date-time */
+            created_at: string;
+        };
+        /**
+         * @description queued → running ⇄ awaiting_input → completed | failed | cancelled
+         * @enum {string}
+         */
+        RunStatus: "queued" | "running" | "awaiting_input" | "completed" | "failed" | "cancelled";
+        RunFinishedEvent: {
+            /** @description The event’s id: the same on every attempt (and the `webhook-id` header); deduplicate on it */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the event happened
+             */
+            timestamp: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "run.finished";
+            data: components["schemas"]["Run"];
+        };
+        /** @description The run as it finished */
+        Run: {
+            id: string;
+            workflow: string;
+            status: components["schemas"]["RunStatus"];
+            /** @description The validated params, defaults applied */
+            params: {
+                [key: string]: unknown;
+            };
+            /** @description Set when the run completed */
+            result: string | null;
+            /** @description Set when the run failed */
+            error: components["schemas"]["ErrorContent"] | null;
+            /** @description The question the run is waiting on, if any */
+            pending_question: components["schemas"]["TextInputMessage"] | components["schemas"]["MultipleChoiceMessage"] | null;
+            /** @description seq of the newest message (0 before the first) */
+            last_seq: number;
+            usage: components["schemas"]["Usage"];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: date-time */
+            finished_at: string | null;
+        };
+        ErrorContent: {
+            short: string;
+            long: string | null;
+        };
         /** @description LLM tokens the run has used so far */
         Usage: {
             prompt_tokens: number;
             completion_tokens: number;
             total_tokens: number;
+        };
+        Problem: {
+            /** @description A URI reference identifying the problem type */
+            type: string;
+            title: string;
+            status: number;
+            detail: string;
+            /** @enum {string} */
+            code: "validation_failed" | "bad_request" | "malformed_json" | "unsupported_media_type" | "payload_too_large" | "route_not_found" | "method_not_allowed" | "workflow_not_found" | "run_not_found" | "question_not_found" | "webhook_not_found" | "question_not_pending" | "question_expired" | "answer_invalid" | "run_not_active" | "idempotency_key_mismatch" | "too_many_active_runs" | "too_many_webhooks" | "too_many_held_polls" | "rate_limited" | "unauthorized" | "host_not_allowed" | "headers_too_large" | "request_timeout" | "internal_error" | "store_unavailable";
+            instance?: string;
+            /** @description One entry per invalid field */
+            errors?: components["schemas"]["FieldError"][];
+        };
+        FieldError: {
+            /** @description Where the problem is, e.g. `body.params.max_turns` or `query.wait` */
+            field: string;
+            message: string;
+        };
+        WorkflowList: {
+            workflows: components["schemas"]["Workflow"][];
+        };
+        Workflow: {
+            name: string;
+            description: string;
+            /** @description JSON Schema (2020-12) of the params `createRun` accepts for this workflow */
+            params_schema: {
+                [key: string]: unknown;
+            };
+            /** @description The typed per-workflow endpoint that starts a run */
+            runs_path: string;
         };
         /** @description Params of a run of approval */
         CreateApprovalRunRequest: {
@@ -1027,32 +1206,77 @@ export type components = {
             /** @description Pass as `cursor` for the next page; null on the last page */
             next_cursor: string | null;
         };
-        InboxItem: {
-            question: components["schemas"]["Question"];
-            status: components["schemas"]["QuestionStatus"];
-            run: components["schemas"]["RunSummary"];
-            /**
-             * Format: date-time
-             * @description When the question stops taking replies; null without a deadline
-             */
-            expires_at: string | null;
-            /** @description True when the caller started the run (and may read its log); false for a question assigned to them */
-            mine: boolean;
+        /** @description A URL your events are delivered to; its secret is shown only when it is created */
+        CreatedWebhook: components["schemas"]["Webhook"] & {
+            /** @description The signing secret: shown this once, keep it (delete and register again to change it) */
+            secret: string;
         };
-        /** @description A message that expects a reply */
-        Question: components["schemas"]["TextInputMessage"] | components["schemas"]["MultipleChoiceMessage"];
         /**
-         * @description `pending`: waiting for a reply; `answered`; `expired`: its deadline passed; `cancelled`: its run ended (cancelled, failed) first
+         * @description `question.created`: a question was asked of you (your run’s, or one naming you among its `assignees`); `question.closed`: such a question stopped taking replies (answered, expired, or its run ended); `run.finished`: one of your runs completed, failed or was cancelled
          * @enum {string}
          */
-        QuestionStatus: "pending" | "answered" | "expired" | "cancelled";
-        /** @description What someone asked a question may see of its run */
-        RunSummary: {
+        WebhookEventType: "question.created" | "question.closed" | "run.finished";
+        /** @description A URL your events are delivered to; its secret is shown only when it is created */
+        Webhook: {
             id: string;
-            workflow: string;
-            status: components["schemas"]["RunStatus"];
+            url: string;
+            events: components["schemas"]["WebhookEventType"][];
+            description: string | null;
             /** Format: date-time */
             created_at: string;
+        };
+        CreateWebhookRequest: {
+            /**
+             * @description An `https://` (or `http://`) URL the server POSTs each event to. Loopback, private, link-local and other non-public addresses are refused, at registration and at every delivery, unless the server allows them (`PARLEY_WEBHOOK_ALLOW_PRIVATE=1`)
+             * @example https://hooks.example.com/parley
+             */
+            url: string;
+            /** @description The event types to deliver */
+            events: components["schemas"]["WebhookEventType"][];
+            /** @description The signing secret (`whsec_…`, Standard Webhooks format); the server makes one when omitted */
+            secret?: string;
+            /** @description Your note of what it is for */
+            description?: string;
+        };
+        WebhookList: {
+            /** @description Oldest first; at most 20 */
+            webhooks: components["schemas"]["Webhook"][];
+        };
+        WebhookDeliveryList: {
+            /** @description Newest first */
+            deliveries: components["schemas"]["WebhookDelivery"][];
+            /** @description Pass as `cursor` for the next page; null on the last page */
+            next_cursor: string | null;
+        };
+        WebhookDelivery: {
+            id: string;
+            event: components["schemas"]["WebhookEvent"];
+            status: components["schemas"]["WebhookDeliveryStatus"];
+            /** @description Oldest first */
+            attempts: components["schemas"]["WebhookDeliveryAttempt"][];
+            /**
+             * Format: date-time
+             * @description When it is tried next; null once delivered or failed
+             */
+            next_attempt_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        /** @description The body of a webhook delivery */
+        WebhookEvent: components["schemas"]["QuestionEvent"] | components["schemas"]["RunFinishedEvent"];
+        /**
+         * @description `pending`: not delivered yet (waiting for its turn or its next attempt); `delivered`: a 2xx came back; `failed`: every attempt failed
+         * @enum {string}
+         */
+        WebhookDeliveryStatus: "pending" | "delivered" | "failed";
+        WebhookDeliveryAttempt: {
+            /** Format: date-time */
+            at: string;
+            /** @description The receiver’s HTTP status; null when no response came */
+            status_code: number | null;
+            /** @description Why it failed; null for a 2xx */
+            error: string | null;
+            duration_ms: number;
         };
         Health: {
             /** @enum {string} */
@@ -3566,6 +3790,296 @@ export interface operations {
             503: components["responses"]["StoreUnavailable"];
         };
     };
+    listWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Your webhooks */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "webhooks": [
+                     *         {
+                     *           "id": "c0ffee00-1d2e-4f3a-9b8c-7d6e5f4a3b2c",
+                     *           "url": "https://hooks.example.com/parley",
+                     *           "events": [
+                     *             "question.created",
+                     *             "run.finished"
+                     *           ],
+                     *           "description": "Approvals channel",
+                     *           "created_at": "2026-11-27T09:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            421: components["responses"]["MisdirectedRequest"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["StoreUnavailable"];
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebhookRequest"];
+            };
+        };
+        responses: {
+            /** @description Registered; keep the secret */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "c0ffee00-1d2e-4f3a-9b8c-7d6e5f4a3b2c",
+                     *       "url": "https://hooks.example.com/parley",
+                     *       "events": [
+                     *         "question.created",
+                     *         "run.finished"
+                     *       ],
+                     *       "description": "Approvals channel",
+                     *       "created_at": "2026-11-27T09:00:00.000Z",
+                     *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw3Q1Xa2uNfUs="
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CreatedWebhook"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            421: components["responses"]["MisdirectedRequest"];
+            422: components["responses"]["ValidationFailed"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["StoreUnavailable"];
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The webhook’s `id`
+                 * @example c0ffee00-1d2e-4f3a-9b8c-7d6e5f4a3b2c
+                 */
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The webhook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "c0ffee00-1d2e-4f3a-9b8c-7d6e5f4a3b2c",
+                     *       "url": "https://hooks.example.com/parley",
+                     *       "events": [
+                     *         "question.created",
+                     *         "run.finished"
+                     *       ],
+                     *       "description": "Approvals channel",
+                     *       "created_at": "2026-11-27T09:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            421: components["responses"]["MisdirectedRequest"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["StoreUnavailable"];
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The webhook’s `id`
+                 * @example c0ffee00-1d2e-4f3a-9b8c-7d6e5f4a3b2c
+                 */
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            421: components["responses"]["MisdirectedRequest"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["StoreUnavailable"];
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only deliveries in this state
+                 * @example failed
+                 */
+                status?: components["schemas"]["WebhookDeliveryStatus"];
+                /**
+                 * @description Deliveries per page
+                 * @example 20
+                 */
+                limit?: number;
+                /**
+                 * @description The `next_cursor` of the previous page; omit for the first page
+                 * @example WyIyMDI2LTExLTI3VDA5OjMwOjAwLjAwMFoiLCIwMWEyMWUzMi1lODNiLTcwZjQtYWQ0NS04MzA1YmM2MTBjNTMiXQ
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The webhook’s `id`
+                 * @example c0ffee00-1d2e-4f3a-9b8c-7d6e5f4a3b2c
+                 */
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deliveries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "deliveries": [
+                     *         {
+                     *           "id": "9d2c4e1a-7b3f-4c5d-8e6f-0a1b2c3d4e5f",
+                     *           "event": {
+                     *             "id": "5b1f7c2e-9a64-4d0b-8f1e-2c7a9d3e4b10",
+                     *             "type": "question.created",
+                     *             "timestamp": "2026-11-27T09:30:00.000Z",
+                     *             "data": {
+                     *               "question": {
+                     *                 "run_id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                     *                 "sender": "Greeter",
+                     *                 "recipient": "User",
+                     *                 "auto_reply": false,
+                     *                 "id": "8cf373ac-4b9a-4342-8375-69948e89cc07",
+                     *                 "seq": 2,
+                     *                 "created_at": "2026-11-27T09:30:00.012Z",
+                     *                 "type": "text_input",
+                     *                 "content": {
+                     *                   "prompt": "Your name?",
+                     *                   "suggestions": [
+                     *                     "Ada",
+                     *                     "Grace"
+                     *                   ],
+                     *                   "password": false,
+                     *                   "default": null,
+                     *                   "expires_at": null,
+                     *                   "on_timeout": null
+                     *                 }
+                     *               },
+                     *               "status": "pending",
+                     *               "run": {
+                     *                 "id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                     *                 "workflow": "greet",
+                     *                 "status": "awaiting_input",
+                     *                 "created_at": "2026-11-27T09:30:00.000Z"
+                     *               },
+                     *               "expires_at": null,
+                     *               "mine": true
+                     *             }
+                     *           },
+                     *           "status": "delivered",
+                     *           "attempts": [
+                     *             {
+                     *               "at": "2026-11-27T09:30:00.012Z",
+                     *               "status_code": 503,
+                     *               "error": "the receiver answered 503 Service Unavailable",
+                     *               "duration_ms": 41
+                     *             },
+                     *             {
+                     *               "at": "2026-11-27T09:30:05.020Z",
+                     *               "status_code": 200,
+                     *               "error": null,
+                     *               "duration_ms": 38
+                     *             }
+                     *           ],
+                     *           "next_attempt_at": null,
+                     *           "created_at": "2026-11-27T09:30:00.000Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookDeliveryList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            421: components["responses"]["MisdirectedRequest"];
+            422: components["responses"]["ValidationFailed"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["StoreUnavailable"];
+        };
+    };
     getHealth: {
         parameters: {
             query?: never;
@@ -3599,6 +4113,171 @@ export interface operations {
             421: components["responses"]["MisdirectedRequest"];
             431: components["responses"]["RequestHeadersTooLarge"];
             500: components["responses"]["InternalError"];
+        };
+    };
+    onQuestionCreated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event’s id (the body’s `id`): the same on every attempt; deduplicate on it */
+                "Parley-Id": string;
+                /** @description When this attempt was sent, in seconds since the epoch: refuse one much older than now (5 minutes is usual) */
+                "Parley-Timestamp": string;
+                /** @description `v1,` and the base64 HMAC-SHA256 of `{Parley-Id}.{Parley-Timestamp}.{body}`, keyed with the base64-decoded part of the secret after `whsec_`. The same three values are also sent as `webhook-id`, `webhook-timestamp` and `webhook-signature`, so any Standard Webhooks library verifies them */
+                "Parley-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "5b1f7c2e-9a64-4d0b-8f1e-2c7a9d3e4b10",
+                 *       "type": "question.created",
+                 *       "timestamp": "2026-11-27T09:30:00.000Z",
+                 *       "data": {
+                 *         "question": {
+                 *           "run_id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                 *           "sender": "Greeter",
+                 *           "recipient": "User",
+                 *           "auto_reply": false,
+                 *           "id": "8cf373ac-4b9a-4342-8375-69948e89cc07",
+                 *           "seq": 2,
+                 *           "created_at": "2026-11-27T09:30:00.012Z",
+                 *           "type": "text_input",
+                 *           "content": {
+                 *             "prompt": "Your name?",
+                 *             "suggestions": [
+                 *               "Ada",
+                 *               "Grace"
+                 *             ],
+                 *             "password": false,
+                 *             "default": null,
+                 *             "expires_at": null,
+                 *             "on_timeout": null
+                 *           }
+                 *         },
+                 *         "status": "pending",
+                 *         "run": {
+                 *           "id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                 *           "workflow": "greet",
+                 *           "status": "awaiting_input",
+                 *           "created_at": "2026-11-27T09:30:00.000Z"
+                 *         },
+                 *         "expires_at": null,
+                 *         "mine": true
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["QuestionEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx: received. Anything else, or no answer within the timeout, is retried with backoff */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onQuestionClosed: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event’s id (the body’s `id`): the same on every attempt; deduplicate on it */
+                "Parley-Id": string;
+                /** @description When this attempt was sent, in seconds since the epoch: refuse one much older than now (5 minutes is usual) */
+                "Parley-Timestamp": string;
+                /** @description `v1,` and the base64 HMAC-SHA256 of `{Parley-Id}.{Parley-Timestamp}.{body}`, keyed with the base64-decoded part of the secret after `whsec_`. The same three values are also sent as `webhook-id`, `webhook-timestamp` and `webhook-signature`, so any Standard Webhooks library verifies them */
+                "Parley-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "5b1f7c2e-9a64-4d0b-8f1e-2c7a9d3e4b10",
+                 *       "type": "question.closed",
+                 *       "timestamp": "2026-11-27T09:30:00.000Z",
+                 *       "data": {
+                 *         "question": {
+                 *           "run_id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                 *           "sender": "Greeter",
+                 *           "recipient": "User",
+                 *           "auto_reply": false,
+                 *           "id": "8cf373ac-4b9a-4342-8375-69948e89cc07",
+                 *           "seq": 2,
+                 *           "created_at": "2026-11-27T09:30:00.012Z",
+                 *           "type": "text_input",
+                 *           "content": {
+                 *             "prompt": "Your name?",
+                 *             "suggestions": [
+                 *               "Ada",
+                 *               "Grace"
+                 *             ],
+                 *             "password": false,
+                 *             "default": null,
+                 *             "expires_at": null,
+                 *             "on_timeout": null
+                 *           }
+                 *         },
+                 *         "status": "pending",
+                 *         "run": {
+                 *           "id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                 *           "workflow": "greet",
+                 *           "status": "awaiting_input",
+                 *           "created_at": "2026-11-27T09:30:00.000Z"
+                 *         },
+                 *         "expires_at": null,
+                 *         "mine": true
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["QuestionEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx: received. Anything else, or no answer within the timeout, is retried with backoff */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onRunFinished: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event’s id (the body’s `id`): the same on every attempt; deduplicate on it */
+                "Parley-Id": string;
+                /** @description When this attempt was sent, in seconds since the epoch: refuse one much older than now (5 minutes is usual) */
+                "Parley-Timestamp": string;
+                /** @description `v1,` and the base64 HMAC-SHA256 of `{Parley-Id}.{Parley-Timestamp}.{body}`, keyed with the base64-decoded part of the secret after `whsec_`. The same three values are also sent as `webhook-id`, `webhook-timestamp` and `webhook-signature`, so any Standard Webhooks library verifies them */
+                "Parley-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunFinishedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx: received. Anything else, or no answer within the timeout, is retried with backoff */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
 }

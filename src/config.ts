@@ -39,6 +39,20 @@ export interface ParleyConfig {
   /** How long a client gets to send its headers, and its whole request (src/server.ts). */
   headersTimeoutMs: number
   requestTimeoutMs: number
+  /** Where webhooks may point and how they are sent (src/runtime/webhooks/). */
+  webhooks: WebhookConfig
+}
+
+/** Webhook delivery (a `WebhookDeliveryOptions`, src/runtime/webhooks/dispatcher.ts). */
+export interface WebhookConfig {
+  /** PARLEY_WEBHOOK_ALLOW_PRIVATE=1: webhooks may point at loopback and private addresses (default: public only). */
+  allowPrivate: boolean
+  /** PARLEY_WEBHOOK_MAX_ATTEMPTS: attempts per delivery before it is marked failed (default 10). */
+  maxAttempts: number
+  /** PARLEY_WEBHOOK_RETRY_MS: the wait before the first retry, 4× longer each next one up to 6 h (default 5000). */
+  retryBaseMs: number
+  /** PARLEY_WEBHOOK_TIMEOUT_MS: how long one attempt may take (default 10000). */
+  timeoutMs: number
 }
 
 /** Sizes bounded so that no client or workflow can exhaust the server's memory or a run's log. */
@@ -150,6 +164,12 @@ export function loadConfig(env: Env = process.env): ParleyConfig {
     },
     headersTimeoutMs: integer(env.PARLEY_HEADERS_TIMEOUT_MS, 10_000, 'PARLEY_HEADERS_TIMEOUT_MS'),
     requestTimeoutMs: integer(env.PARLEY_REQUEST_TIMEOUT_MS, 60_000, 'PARLEY_REQUEST_TIMEOUT_MS'),
+    webhooks: {
+      allowPrivate: yesOrNo(env.PARLEY_WEBHOOK_ALLOW_PRIVATE, 'PARLEY_WEBHOOK_ALLOW_PRIVATE'),
+      maxAttempts: Math.max(1, integer(env.PARLEY_WEBHOOK_MAX_ATTEMPTS, 10, 'PARLEY_WEBHOOK_MAX_ATTEMPTS')),
+      retryBaseMs: integer(env.PARLEY_WEBHOOK_RETRY_MS, 5000, 'PARLEY_WEBHOOK_RETRY_MS'),
+      timeoutMs: Math.max(1, integer(env.PARLEY_WEBHOOK_TIMEOUT_MS, 10_000, 'PARLEY_WEBHOOK_TIMEOUT_MS')),
+    },
   }
 }
 

@@ -70,6 +70,7 @@ export async function serveCommand(args: string[]): Promise<void> {
     mountUI: mountWebUI,
     llm: config.openai,
     worker: apiOnly ? false : config.worker,
+    webhooks: config.webhooks,
   })
   const server = await serve(app, {
     port,

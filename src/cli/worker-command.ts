@@ -31,6 +31,7 @@ export async function workerCommand(args: string[]): Promise<void> {
     llm: config.openai,
     runLimits: config.sizeLimits,
     retention: { retentionMs, maxRunAgeMs },
+    webhooks: config.webhooks,
   })
   const { resumed, failed } = await worker.start()
   // The worker's own timers do not hold the process (they are unref'd): this does, until a stop signal.

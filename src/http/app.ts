@@ -9,6 +9,7 @@ import { createRuntime } from '../runtime/create-runtime.ts'
 import type { Workflow } from '../runtime/define-workflow.ts'
 import { ParleyError } from '../runtime/errors.ts'
 import type { RunManager } from '../runtime/run-manager.ts'
+import type { WebhookDeliveryOptions } from '../runtime/webhooks/dispatcher.ts'
 import type { WorkerOptions } from '../runtime/worker.ts'
 import { fieldErrors } from '../schemas/problem.ts'
 import type { Store } from '../store/store.ts'
@@ -29,6 +30,16 @@ import { replyToQuestion } from './routes/replies/handlers.ts'
 import { replyToQuestionRoute } from './routes/replies/routes.ts'
 import { cancelRun, createRun, getRun, listRuns } from './routes/runs/handlers.ts'
 import { cancelRunRoute, createRunRoute, getRunRoute, listRunsRoute } from './routes/runs/routes.ts'
+import { createWebhook, deleteWebhook, getWebhook, listDeliveries, listWebhooks } from './routes/webhooks/handlers.ts'
+import {
+  createWebhookRoute,
+  deleteWebhookRoute,
+  getWebhookRoute,
+  listDeliveriesRoute,
+  listWebhooksRoute,
+  questionEventWebhook,
+  runFinishedWebhook,
+} from './routes/webhooks/routes.ts'
 import { createWorkflowRunHandler, getWorkflow, listWorkflows } from './routes/workflows/handlers.ts'
 import { createWorkflowRunRoute, exampleRunRequest, getWorkflowRoute, listWorkflowsRoute } from './routes/workflows/routes.ts'
 import { mountSwaggerUI } from './swagger-ui.ts'
@@ -75,6 +86,13 @@ export interface CreateAppOptions {
    * createApp({ workflows, llm: { baseURL: 'http://localhost:11434/v1', model: 'llama3.2', maxRetries: 2, timeoutMs: 60_000 } })
    */
   llm?: LlmSettings | (() => LlmSettings)
+  /**
+   * Webhooks: whether they may point at loopback and private addresses (`allowPrivate`, default
+   * false: public addresses only), and how this process's worker sends deliveries (attempts,
+   * backoff, timeout). Env: `PARLEY_WEBHOOK_ALLOW_PRIVATE`, `PARLEY_WEBHOOK_MAX_ATTEMPTS`,
+   * `PARLEY_WEBHOOK_RETRY_MS`, `PARLEY_WEBHOOK_TIMEOUT_MS` (read by the CLI).
+   */
+  webhooks?: WebhookDeliveryOptions
 }
 
 export interface ParleyApp {
@@ -94,12 +112,13 @@ const DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 
 /** Builds the HTTP app: the v1 contract, `/openapi.json`, `/docs`, `/healthz` and the page at `/`. */
 export function createApp(options: CreateAppOptions): ParleyApp {
-  const { registry, store, runs } = createRuntime({
+  const { registry, store, runs, webhooks } = createRuntime({
     workflows: options.workflows,
     store: options.store,
     limits: options.limits,
     worker: options.worker,
     llm: options.llm,
+    webhooks: options.webhooks,
   })
   const maxBodyBytes = options.limits?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
 
@@ -131,6 +150,7 @@ export function createApp(options: CreateAppOptions): ParleyApp {
   const provide: MiddlewareHandler<AppEnv> = async (c, next) => {
     c.set('runs', runs)
     c.set('registry', registry)
+    c.set('webhooks', webhooks)
     await next()
   }
   app.use('*', provide)
@@ -179,6 +199,14 @@ export function createApp(options: CreateAppOptions): ParleyApp {
   app.openapi(streamRunEventsRoute, streamRunEvents)
   app.openapi(replyToQuestionRoute, replyToQuestion)
   app.openapi(listQuestionsRoute, listQuestions)
+  app.openapi(createWebhookRoute, createWebhook)
+  app.openapi(listWebhooksRoute, listWebhooks)
+  app.openapi(getWebhookRoute, getWebhook)
+  app.openapi(deleteWebhookRoute, deleteWebhook)
+  app.openapi(listDeliveriesRoute, listDeliveries)
+  app.openAPIRegistry.registerWebhook(questionEventWebhook('question.created'))
+  app.openAPIRegistry.registerWebhook(questionEventWebhook('question.closed'))
+  app.openAPIRegistry.registerWebhook(runFinishedWebhook)
   // Public, so with auth on it says nothing of the load: run and poll counts would tell a stranger
   // how busy the users are.
   app.openapi(healthRoute, (c) =>

@@ -29,6 +29,7 @@ export function openapiDocumentConfig(options: { publicUrl?: string | undefined 
       { name: 'runs', description: 'Executions of workflows' },
       { name: 'messages', description: 'A run’s message log and replies to its questions' },
       { name: 'questions', description: 'Your inbox: the questions you may answer, across runs' },
+      { name: 'webhooks', description: 'Events POSTed to your URLs: questions asked of you, runs finished' },
       { name: 'meta', description: 'Health' },
     ],
     security: [{}, { bearerAuth: [] }],

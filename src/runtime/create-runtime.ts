@@ -6,6 +6,8 @@ import { createRegistry } from './registry.ts'
 import { DEFAULT_RUN_LIMITS } from './run-limits.ts'
 import { DEFAULT_MAX_PAGE_BYTES, RunManager } from './run-manager.ts'
 import { DEFAULT_MAX_PARAMS_DEPTH } from './run-params.ts'
+import type { WebhookDeliveryOptions } from './webhooks/dispatcher.ts'
+import { Webhooks } from './webhooks/webhooks.ts'
 import type { WorkerOptions } from './worker.ts'
 import { Worker } from './worker.ts'
 
@@ -42,12 +44,15 @@ export interface RuntimeOptions {
   worker?: false | Omit<WorkerOptions, 'store' | 'registry'> | undefined
   /** The deployment's model settings, handed to the worker (see `WorkerOptions.llm`). */
   llm?: WorkerOptions['llm']
+  /** Webhook delivery settings: where webhooks may point (`allowPrivate`), and how this process's worker sends them. */
+  webhooks?: WebhookDeliveryOptions | undefined
 }
 
 export interface Runtime {
   readonly registry: WorkflowRegistry
   readonly store: Store
   readonly runs: RunManager
+  readonly webhooks: Webhooks
 }
 
 const DEFAULT_MAX_ACTIVE_RUNS = 1000
@@ -70,7 +75,15 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const worker =
     options.worker === false
       ? null
-      : new Worker({ runLimits, ...(options.llm === undefined ? {} : { llm: options.llm }), ...options.worker, retention, store, registry })
+      : new Worker({
+          runLimits,
+          ...(options.llm === undefined ? {} : { llm: options.llm }),
+          webhooks: options.webhooks,
+          ...options.worker,
+          retention,
+          store,
+          registry,
+        })
   const runs = new RunManager({
     registry,
     store,
@@ -82,5 +95,6 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     maxParamsDepth: limits.maxParamsDepth ?? DEFAULT_MAX_PARAMS_DEPTH,
     worker,
   })
-  return { registry, store, runs }
+  const webhooks = new Webhooks(store.webhooks, { allowPrivate: options.webhooks?.allowPrivate })
+  return { registry, store, runs, webhooks }
 }

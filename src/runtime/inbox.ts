@@ -1,6 +1,7 @@
 import type { InboxItem, QuestionStatus } from '../schemas/questions.ts'
 import { decodeCursor, encodeCursor } from '../store/records.ts'
-import type { QuestionListing, Store } from '../store/store.ts'
+import type { Store } from '../store/store.ts'
+import { inboxItem } from '../store/webhook-events.ts'
 import { ParleyError } from './errors.ts'
 import type { Stopping } from './stopping.ts'
 
@@ -49,22 +50,12 @@ export async function readInbox(deps: InboxDeps, userId: string, query: InboxQue
     const listed = rows.slice(0, limit)
     const last = listed.at(-1)
     return {
-      questions: listed.map((listing) => inboxItem(userId, listing)),
+      questions: listed.map(({ question, status, run }) => inboxItem(userId, run, question, status)),
       next_cursor: rows.length > limit && last ? encodeCursor(last.question) : null,
     }
   }
   if (cursor !== undefined || query.waitMs <= 0 || deps.stopping.stopped) return read()
   return waitForQuestions(deps, userId, query, read)
-}
-
-function inboxItem(userId: string, { question, status, run }: QuestionListing): InboxItem {
-  return {
-    question,
-    status,
-    run: { id: run.id, workflow: run.workflow, status: run.status, created_at: run.created_at },
-    expires_at: question.content.expires_at,
-    mine: run.user_id === userId,
-  }
 }
 
 /**

@@ -13,6 +13,8 @@ import { executeRun, INTERRUPTED } from './run-executor.ts'
 import type { RunLimits } from './run-limits.ts'
 import { DEFAULT_RUN_LIMITS } from './run-limits.ts'
 import { transitionRun } from './run-status.ts'
+import type { WebhookDeliveryOptions } from './webhooks/dispatcher.ts'
+import { WebhookDispatcher } from './webhooks/dispatcher.ts'
 
 export interface WorkerOptions {
   store: Store
@@ -39,6 +41,8 @@ export interface WorkerOptions {
    * (`OPENAI_API_KEY`, `OPENAI_BASE_URL`, `PARLEY_MODEL` …), read by src/config.ts at that moment.
    */
   llm?: LlmSettings | (() => LlmSettings) | undefined
+  /** How this process sends webhook deliveries (every worker sends its share of the store's). Defaults: DEFAULT_WEBHOOK_DELIVERY. */
+  webhooks?: WebhookDeliveryOptions | undefined
 }
 
 /** Runs parked in one turn of the parking timer, at most. */
@@ -93,6 +97,7 @@ export class Worker {
   #claimAgain = false
   /** Counts what the first claim pass found, while it runs (start() reports it). */
   #firstClaim: FirstClaim | null = null
+  readonly #webhooks: WebhookDispatcher
 
   constructor(options: WorkerOptions) {
     this.#store = options.store
@@ -107,6 +112,7 @@ export class Worker {
     this.#runLimits = { ...DEFAULT_RUN_LIMITS, ...definedOnly(options.runLimits) }
     const llm = options.llm ?? loadLlmConfig
     this.#llm = typeof llm === 'function' ? () => llm() : () => llm
+    this.#webhooks = new WebhookDispatcher(this.#store.webhooks, this.id, options.webhooks)
   }
 
   /** How many runs execute here now. */
@@ -137,6 +143,7 @@ export class Worker {
     every(Math.max(50, Math.floor(this.leaseMs / 3)), () => this.#keepLeases())
     every(Math.max(50, Math.min(1000, Math.floor(this.#parkAfterMs / 4))), () => this.#parkIdle())
     every(this.#retention.sweepIntervalMs ?? 60_000, () => sweepRuns(this.#store, this.#retention))
+    this.#webhooks.start()
     const first = { resumed: 0, failed: 0 }
     this.#firstClaim = first
     try {
@@ -176,7 +183,7 @@ export class Worker {
     const executions = [...this.#executing.values()]
     for (const execution of executions) execution.controller.abort(new ServerStoppingError())
     let timer: NodeJS.Timeout | undefined
-    const unwound = Promise.allSettled(executions.map((execution) => execution.done))
+    const unwound = Promise.allSettled([...executions.map((execution) => execution.done), this.#webhooks.stop(graceMs)])
     await Promise.race([unwound, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))])
     clearTimeout(timer)
     // A run that cannot resume is left ready at once: the next worker to claim it marks it failed.

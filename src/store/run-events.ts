@@ -55,13 +55,24 @@ export class RunEvents {
 
 /**
  * Store-wide signals: a run may have become ready to claim, a run has finished (for workers), a
- * question was asked (for inbox long-polls). A backend shared by several processes forwards them
+ * question was asked (for inbox long-polls), webhook deliveries were queued (for dispatchers). A backend shared by several processes forwards them
  * between processes.
  */
 export class StoreSignals {
   readonly #runnable = new Set<() => void>()
   readonly #finished = new Set<(runId: string) => void>()
   readonly #asked = new Set<(audience: string[]) => void>()
+  readonly #webhooks = new Set<() => void>()
+
+  onWebhooksQueued(listener: () => void): () => void {
+    this.#webhooks.add(listener)
+    return () => void this.#webhooks.delete(listener)
+  }
+
+  /** Webhook deliveries were queued: dispatchers look for due ones. */
+  webhooksQueued(): void {
+    for (const listener of [...this.#webhooks]) listener()
+  }
 
   onQuestionAsked(listener: (audience: string[]) => void): () => void {
     this.#asked.add(listener)

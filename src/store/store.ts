@@ -1,5 +1,6 @@
 import type { Answer, Message, MessageDraft, Question } from '../schemas/messages.ts'
 import type { Run, RunStatus, Usage } from '../schemas/runs.ts'
+import type { DeliveryAttempt, DeliveryStatus, WebhookEventType } from '../schemas/webhooks.ts'
 import type { LiveText, LiveTextEvent } from './live-text.ts'
 import type { RunListener } from './run-events.ts'
 
@@ -13,6 +14,12 @@ export type RunRecord = Run & {
   idempotency_key: string | null
   /** Fingerprint of the create request, to tell a retry from a key reused for another request. */
   request_hash: string | null
+}
+
+/** The wire view of a run: what the server keeps for itself stays out. */
+export function publicRun(record: RunRecord): Run {
+  const { user_id: _user, idempotency_key: _key, request_hash: _hash, ...run } = record
+  return run
 }
 
 export interface NewRun {
@@ -121,6 +128,82 @@ export type ExpireOutcome =
   /** A reply landed first: the question was answered after all. */
   | { kind: 'answered'; answer: Answer }
   | { kind: 'not_pending'; status: QuestionStatus }
+
+/** A registered webhook, as stored: its secret included (shown to its user only when created). */
+export interface WebhookRecord {
+  id: string
+  user_id: string
+  url: string
+  events: WebhookEventType[]
+  /** `whsec_…`: the Standard Webhooks signing secret. */
+  secret: string
+  description: string | null
+  created_at: string
+}
+
+/** One event on its way to one webhook (the outbox row, written in the transaction of the change it reports). */
+export interface DeliveryRecord {
+  /** Its place in the outbox: deliveries of one run to one webhook go out in this order. */
+  position: number
+  id: string
+  webhook_id: string
+  event_id: string
+  type: WebhookEventType
+  run_id: string
+  /** The JSON body, exactly as every attempt sends it. */
+  body: string
+  status: DeliveryStatus
+  attempts: DeliveryAttempt[]
+  /** Epoch ms of the next attempt; null once delivered or failed. */
+  next_attempt_at: number | null
+  created_at: string
+}
+
+/** A delivery claimed by a dispatcher, with where to send it and its claim's fencing token. */
+export interface DeliveryJob extends DeliveryRecord {
+  url: string
+  secret: string
+  token: number
+}
+
+export interface DeliveryQuery {
+  webhook_id: string
+  status?: DeliveryStatus | undefined
+  limit: number
+  /** Only deliveries before this position (the cursor of the newest-first list). */
+  before?: number | undefined
+}
+
+/** What happens to a delivery after an attempt. */
+export type DeliveryNext = { status: 'delivered' } | { status: 'failed' } | { status: 'pending'; at: number }
+
+/**
+ * Webhooks and their outbox. Every backend writes an event's deliveries in the transaction of
+ * the change it reports (a question asked or closed, a run finished), so none is lost to a crash,
+ * and hands each due delivery to one dispatcher at a time, in order per run and webhook: a
+ * delivery waits while an earlier one of the same run to the same webhook is pending.
+ */
+export interface WebhookStore {
+  /** Registers the webhook unless its user already has `max`; false then. */
+  create(webhook: WebhookRecord, max: number): Promise<boolean>
+  /** The user's webhooks, oldest first. */
+  list(userId: string): Promise<WebhookRecord[]>
+  /** The webhook if it is `userId`'s (another's is null, as a missing one). */
+  get(webhookId: string, userId: string): Promise<WebhookRecord | null>
+  /** Deletes the webhook and its deliveries; false when it is not `userId`'s. */
+  delete(webhookId: string, userId: string): Promise<boolean>
+  /** The webhook's deliveries, newest first. */
+  deliveries(query: DeliveryQuery): Promise<DeliveryRecord[]>
+  /**
+   * Claims up to `limit` due deliveries for `owner` for `leaseMs`: pending, their next attempt
+   * come, no live claim on them, and none earlier of their run to their webhook still pending.
+   */
+  claim(owner: string, options: { limit: number; leaseMs: number }): Promise<DeliveryJob[]>
+  /** Records an attempt and what follows it, unless the claim was lost (another dispatcher took it): false then. */
+  settle(job: DeliveryJob, attempt: DeliveryAttempt, next: DeliveryNext): Promise<boolean>
+  /** Called when deliveries were queued, in any process (dispatchers wake on it). */
+  onQueued(listener: () => void): () => void
+}
 
 /** What a workflow does to the world, one journal entry each (see src/runtime/journal.ts). */
 export type EffectKind = 'message' | 'question' | 'llm' | 'tool' | 'step' | 'sleep' | 'now' | 'random'
@@ -308,6 +391,8 @@ export interface Store {
   readonly liveText: LiveText
   /** Publishes a delta, or a reply's end, to the `liveText` of every process sharing the store. */
   publishText(event: LiveTextEvent): void
+  /** Webhooks and the outbox of their deliveries. */
+  readonly webhooks: WebhookStore
   /** Called with who a question is for (its run's owner and assignees) each time one is asked, in any process. */
   onQuestionAsked(listener: (audience: string[]) => void): () => void
   /** Called when a run may have become ready (created unclaimed, answered, released), in any process. */
@@ -316,7 +401,7 @@ export interface Store {
   onFinished(listener: (runId: string) => void): () => void
   /**
    * Retention: deletes up to `limit` finished runs that finished before `cutoff` (an ISO timestamp),
-   * oldest first, each with its messages, questions and journal; returns how many it deleted.
+   * oldest first, each with its messages, questions, journal and webhook deliveries; returns how many it deleted.
    */
   deleteFinishedBefore(cutoff: string, limit: number): Promise<number>
   /** Ids of up to `limit` unfinished runs created before `cutoff` (ISO), oldest first: runs past their maximum age. */

@@ -22,6 +22,9 @@ import type {
   Store,
 } from './store.ts'
 import { audienceOf, JournalConflictError, LeaseLostError, mayAnswer, RunFinishedError } from './store.ts'
+import type { SyncWebhookBackend } from './sync-webhooks.ts'
+import { createSyncWebhooks } from './sync-webhooks.ts'
+import { questionEvent, runFinishedEvent } from './webhook-events.ts'
 
 /** Who may execute a run, as a backend keeps it beside the run (not part of the wire record). */
 export interface LeaseRow {
@@ -67,6 +70,7 @@ export interface SyncBackend {
   deleteFinishedRuns(cutoff: string, limit: number): number
   /** Ids of up to `limit` unfinished runs created before `cutoff`, oldest first. */
   unfinishedRunIdsBefore(cutoff: string, limit: number): string[]
+  readonly webhooks: SyncWebhookBackend
   close(): void
 }
 
@@ -76,6 +80,7 @@ export function createSyncStore(backend: SyncBackend): SyncStore {
   const events = new RunEvents()
   const signals = new StoreSignals()
   const liveText = new LiveText()
+  const webhooks = createSyncWebhooks(backend.webhooks, (work) => backend.transaction(work), signals)
 
   function activeRun(runId: string, fence?: Fenced): RunRecord {
     const run = backend.loadRun(runId)
@@ -89,8 +94,12 @@ export function createSyncStore(backend: SyncBackend): SyncStore {
   function appendTo(run: RunRecord, draft: MessageDraft, change: RunChange | undefined, now: string, id?: string) {
     const message = newMessage(run.id, run.last_seq + 1, draft, now, id)
     backend.insertMessage(message)
-    if (isQuestion(message)) backend.saveQuestion(run.id, { question: message, status: 'pending', answer: null, reply: null })
-    return { message, run: runAfterAppend(run, message, change, now) }
+    const next = runAfterAppend(run, message, change, now)
+    if (isQuestion(message)) {
+      backend.saveQuestion(run.id, { question: message, status: 'pending', answer: null, reply: null })
+      webhooks.queue(questionEvent(next, message, 'pending', now))
+    }
+    return { message, run: next }
   }
 
   function journal(runId: string, effect: EffectRecord, seq: number | null, now: string): void {
@@ -121,6 +130,7 @@ export function createSyncStore(backend: SyncBackend): SyncStore {
     kind: backend.kind,
     events,
     liveText,
+    webhooks,
     publishText: (event) => liveText.receive(event),
 
     async createRun(input) {
@@ -241,9 +251,12 @@ export function createSyncStore(backend: SyncBackend): SyncStore {
           recipient: record.question.sender,
           auto_reply: false,
         }
-        const { message, run } = appendTo(activeRun(runId), draft, { status: 'running' }, monotonicNow())
-        backend.saveRun({ ...run, pending_question: null })
+        const now = monotonicNow()
+        const { message, run } = appendTo(activeRun(runId), draft, { status: 'running' }, now)
+        const answered: RunRecord = { ...run, pending_question: null }
+        backend.saveRun(answered)
         backend.saveQuestion(runId, { question: record.question, status: 'answered', answer, reply: message })
+        webhooks.queue(questionEvent(answered, record.question, 'answered', now))
         return { kind: 'answered', reply: message, ready: readyIfUnheld(runId, nowMs) }
       })
       if (outcome.kind !== 'answered') return outcome
@@ -258,9 +271,12 @@ export function createSyncStore(backend: SyncBackend): SyncStore {
         if (!record) throw new Error(`run ${runId} has no question ${questionId}`)
         if (record.status === 'answered' && record.answer !== null) return { kind: 'answered', answer: record.answer }
         if (record.status !== 'pending') return { kind: 'not_pending', status: record.status }
-        const { message, run } = appendTo(activeRun(runId, fence), draft, { status: 'running' }, monotonicNow())
-        backend.saveRun({ ...run, pending_question: null })
+        const now = monotonicNow()
+        const { message, run } = appendTo(activeRun(runId, fence), draft, { status: 'running' }, now)
+        const resumed: RunRecord = { ...run, pending_question: null }
+        backend.saveRun(resumed)
         backend.saveQuestion(runId, { question: record.question, status: 'expired', answer: null, reply: null })
+        webhooks.queue(questionEvent(resumed, record.question, 'expired', now))
         return { kind: 'expired', message }
       })
       if (outcome.kind === 'expired') changed(runId, { last_seq: outcome.message.seq, status: 'running' })
@@ -282,6 +298,9 @@ export function createSyncStore(backend: SyncBackend): SyncStore {
         for (const draft of finish.drafts) run = appendTo(run, draft, undefined, now).run
         const next: RunRecord = { ...run, ...finish.change, pending_question: null, updated_at: now }
         backend.saveRun(next)
+        // Reported in this order: the question closed, then the run finished.
+        if (pending) webhooks.queue(questionEvent(next, pending.question, finish.questionStatus, now))
+        webhooks.queue(runFinishedEvent(next, now))
         // A finished run is never executed again: its journal has served its purpose, its lease ends.
         backend.deleteJournal(runId)
         const lease = backend.loadLease(runId)

@@ -6,6 +6,7 @@ import type { EffectRecord, QuestionListing, QuestionRecord, RunRecord } from '.
 import { mayAnswer } from '../store.ts'
 import type { LeaseRow } from '../sync-store.ts'
 import { createSyncStore } from '../sync-store.ts'
+import { createMemoryWebhooks } from './memory-webhooks.ts'
 
 export interface MemoryStoreOptions {
   /**
@@ -29,6 +30,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}) {
   const active = new Map<string, Set<string>>()
   // Finished runs in the order they finished (a Map keeps insertion order), each with its `finished_at`.
   const finished = new Map<string, string>()
+  const webhooks = createMemoryWebhooks()
   const keyOf = (userId: string, key: string) => `${userId}\u0000${key}`
   const track = (run: RunRecord) => {
     const ids = active.get(run.user_id)
@@ -53,10 +55,12 @@ export function createMemoryStore(options: MemoryStoreOptions = {}) {
     leases.delete(runId)
     journals.delete(runId)
     finished.delete(runId)
+    webhooks.forgetRun(runId)
   }
 
   return createSyncStore({
     kind: 'memory',
+    webhooks,
     // Nothing here awaits, so a call runs to completion before any other: that is the transaction.
     transaction: (work) => work(),
     insertRun(run, lease) {

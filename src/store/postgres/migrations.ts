@@ -169,6 +169,118 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX runs_active_by_age ON runs (created_at) WHERE status NOT IN ('completed', 'failed', 'cancelled');
   CREATE INDEX questions_by_run ON questions (run_id);
   `,
+  // Webhooks and their outbox. An event's deliveries are written by triggers, so every write that
+  // asks or closes a question or finishes a run — whichever statement or function makes it —
+  // queues them in its own transaction. The triggers are deferred to the commit, so the run they
+  // report is as the transaction leaves it; they queue in the order the changes were made (a
+  // question closed before its run finished). The JSON is webhook-events.ts's, built here.
+  `
+  CREATE TABLE webhooks (
+    id text PRIMARY KEY,
+    user_id text NOT NULL,
+    url text NOT NULL,
+    events text[] NOT NULL,
+    secret text NOT NULL,
+    description text,
+    created_at text NOT NULL
+  );
+  CREATE INDEX webhooks_by_user ON webhooks (user_id, created_at);
+  CREATE TABLE webhook_deliveries (
+    position bigserial PRIMARY KEY,
+    id text NOT NULL UNIQUE,
+    webhook_id text NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+    event_id text NOT NULL,
+    type text NOT NULL,
+    run_id text NOT NULL,
+    body text NOT NULL,
+    status text NOT NULL DEFAULT 'pending',
+    attempts text NOT NULL DEFAULT '[]',
+    next_attempt_at timestamptz DEFAULT now(),
+    created_at text NOT NULL,
+    lease_until timestamptz,
+    token bigint NOT NULL DEFAULT 0
+  );
+  CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (webhook_id, run_id, position) WHERE status = 'pending';
+  CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
+  CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, position);
+  CREATE INDEX webhook_deliveries_by_run ON webhook_deliveries (run_id);
+
+  -- Registers a webhook unless its user has p_max already: one create at a time per user, so the count holds.
+  CREATE FUNCTION parley_create_webhook(p_id text, p_user text, p_url text, p_events text[], p_secret text, p_description text,
+    p_created_at text, p_max integer) RETURNS boolean LANGUAGE plpgsql AS $fn$
+  BEGIN
+    PERFORM pg_advisory_xact_lock(hashtextextended(p_user, 1));
+    IF (SELECT count(*) FROM webhooks WHERE user_id = p_user) >= p_max THEN RETURN false; END IF;
+    INSERT INTO webhooks (id, user_id, url, events, secret, description, created_at)
+    VALUES (p_id, p_user, p_url, p_events, p_secret, p_description, p_created_at);
+    RETURN true;
+  END
+  $fn$;
+
+  -- Queues one event for the subscribed webhooks of p_users: its data is p_owners' for the run's owner and p_others' for
+  -- anyone else (they differ in "mine"). json, not jsonb: the body keeps the order it was built in.
+  CREATE FUNCTION parley_queue_event(p_type text, p_run text, p_owner text, p_users text[], p_owners json, p_others json)
+  RETURNS void LANGUAGE plpgsql AS $fn$
+  DECLARE
+    event_id text := gen_random_uuid()::text;
+    at text := to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"');
+  BEGIN
+    INSERT INTO webhook_deliveries (id, webhook_id, event_id, type, run_id, body, created_at)
+    SELECT gen_random_uuid()::text, w.id, event_id, p_type, p_run,
+      json_build_object('id', event_id, 'type', p_type, 'timestamp', at,
+        'data', CASE WHEN w.user_id = p_owner THEN p_owners ELSE p_others END)::text,
+      at
+    FROM webhooks w WHERE w.user_id = ANY (p_users) AND p_type = ANY (w.events)
+    ORDER BY w.created_at, w.id;
+    IF FOUND THEN PERFORM pg_notify(current_schema() || '_webhook', ''); END IF;
+  END
+  $fn$;
+
+  CREATE FUNCTION parley_question_event() RETURNS trigger LANGUAGE plpgsql AS $fn$
+  DECLARE
+    r runs;
+    q json := NEW.question::json;
+    users text[];
+  BEGIN
+    SELECT * INTO r FROM runs WHERE id = NEW.run_id;
+    users := ARRAY[r.user_id] || coalesce(ARRAY(SELECT json_array_elements_text(q->'content'->'assignees')), '{}');
+    PERFORM parley_queue_event(
+      CASE WHEN TG_OP = 'INSERT' THEN 'question.created' ELSE 'question.closed' END, r.id, r.user_id, users,
+      json_build_object('question', q, 'status', NEW.status,
+        'run', json_build_object('id', r.id, 'workflow', r.workflow, 'status', r.status, 'created_at', r.created_at),
+        'expires_at', q->'content'->'expires_at', 'mine', true),
+      json_build_object('question', q, 'status', NEW.status,
+        'run', json_build_object('id', r.id, 'workflow', r.workflow, 'status', r.status, 'created_at', r.created_at),
+        'expires_at', q->'content'->'expires_at', 'mine', false));
+    RETURN NULL;
+  END
+  $fn$;
+  CREATE CONSTRAINT TRIGGER question_asked_webhooks AFTER INSERT ON questions
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+    EXECUTE FUNCTION parley_question_event();
+  CREATE CONSTRAINT TRIGGER question_closed_webhooks AFTER UPDATE OF status ON questions
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+    WHEN (OLD.status = 'pending' AND NEW.status <> 'pending')
+    EXECUTE FUNCTION parley_question_event();
+
+  CREATE FUNCTION parley_run_event() RETURNS trigger LANGUAGE plpgsql AS $fn$
+  DECLARE
+    r runs;
+    run json;
+  BEGIN
+    SELECT * INTO r FROM runs WHERE id = NEW.id;
+    run := json_build_object('id', r.id, 'workflow', r.workflow, 'status', r.status, 'params', r.params::json,
+      'result', r.result, 'error', r.error::json, 'pending_question', r.pending_question::json, 'last_seq', r.last_seq,
+      'usage', r.usage::json, 'created_at', r.created_at, 'updated_at', r.updated_at, 'finished_at', r.finished_at);
+    PERFORM parley_queue_event('run.finished', r.id, r.user_id, ARRAY[r.user_id], run, run);
+    RETURN NULL;
+  END
+  $fn$;
+  CREATE CONSTRAINT TRIGGER run_finished_webhooks AFTER UPDATE OF status ON runs
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+    WHEN (OLD.status NOT IN ('completed', 'failed', 'cancelled') AND NEW.status IN ('completed', 'failed', 'cancelled'))
+    EXECUTE FUNCTION parley_run_event();
+  `,
 ]
 
 /** Any number, the same in every Parley: serializes concurrent migrations of one database. */

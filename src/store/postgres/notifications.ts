@@ -13,6 +13,8 @@ export interface Channels {
   text: string
   /** A question was asked: `origin|` and a JSON array of the users it is for (its run's owner and assignees). */
   question: string
+  /** Webhook deliveries were queued (sent by the outbox triggers, migrations.ts; no payload). */
+  webhook: string
 }
 
 export function channelsOf(schema: string): Channels {
@@ -22,6 +24,7 @@ export function channelsOf(schema: string): Channels {
     finished: `${schema}_finished`,
     text: `${schema}_text`,
     question: `${schema}_question`,
+    webhook: `${schema}_webhook`,
   }
 }
 
@@ -94,9 +97,9 @@ export class Notifications {
     client.on('notification', (message) => this.#dispatch(message.channel, message.payload ?? ''))
     try {
       await client.connect()
-      const { run, runnable, finished, text, question } = this.#options.channels
+      const { run, runnable, finished, text, question, webhook } = this.#options.channels
       await client.query(
-        [run, runnable, finished, text, question].map((channel) => `LISTEN ${client.escapeIdentifier(channel)}`).join('; '),
+        [run, runnable, finished, text, question, webhook].map((channel) => `LISTEN ${client.escapeIdentifier(channel)}`).join('; '),
       )
     } catch (error) {
       client.removeAllListeners()
@@ -115,6 +118,7 @@ export class Notifications {
       this.#options.log('listening again; every held poll and waiting run checks the store')
       this.events.emitAll()
       this.signals.runnable()
+      this.signals.webhooksQueued()
     }
   }
 
@@ -146,6 +150,10 @@ export class Notifications {
     }
     if (channel === this.#options.channels.question) {
       this.#dispatchQuestion(payload)
+      return
+    }
+    if (channel === this.#options.channels.webhook) {
+      this.signals.webhooksQueued()
       return
     }
     const [origin, runId = '', seq, status] = payload.split('|')

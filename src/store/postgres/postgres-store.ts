@@ -14,6 +14,7 @@ import { pendingMessage } from './message-text.ts'
 import { migrate } from './migrations.ts'
 import type { Channels } from './notifications.ts'
 import { channelsOf, Notifications } from './notifications.ts'
+import { createPostgresWebhooks } from './postgres-webhooks.ts'
 import type { QuestionRow } from './rows.ts'
 import { toQuestion } from './rows.ts'
 import {
@@ -215,6 +216,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     },
     notifications,
     migrate: ready,
+    webhooks: createPostgresWebhooks(query, notifications.signals, () => void notifications.ensure()),
 
     async createRun(input) {
       const run = newRunRecord(input, monotonicNow())

@@ -88,8 +88,8 @@ WITH r AS (
 SELECT ready_at IS NOT NULL AS ready, (SELECT count(*) FROM n) AS notified FROM r`
 
 /**
- * Retention: up to $2 runs finished before $1, oldest first, deleted with their journal, questions
- * and messages in one statement (the foreign keys are checked at its end, when all are gone). A
+ * Retention: up to $2 runs finished before $1, oldest first, deleted with their journal, questions,
+ * messages and webhook deliveries in one statement (the foreign keys are checked at its end, when all are gone). A
  * run another process is deleting right now is skipped, not waited for.
  */
 export const DELETE_FINISHED = `
@@ -101,6 +101,8 @@ WITH due AS (
   DELETE FROM questions WHERE run_id IN (SELECT id FROM due)
 ), m AS (
   DELETE FROM messages WHERE run_id IN (SELECT id FROM due)
+), w AS (
+  DELETE FROM webhook_deliveries WHERE run_id IN (SELECT id FROM due)
 ), r AS (
   DELETE FROM runs WHERE id IN (SELECT id FROM due) RETURNING id
 )

@@ -89,4 +89,36 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX runs_active_by_age ON runs (created_at) WHERE status NOT IN ('completed', 'failed', 'cancelled');
   CREATE INDEX questions_by_run ON questions (run_id);
   `,
+  // Webhooks and their outbox: an event's deliveries are written in the transaction of the change
+  // it reports; the dispatcher takes due ones in position order, one at a time per run and webhook.
+  `
+  CREATE TABLE webhooks (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    events TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    description TEXT,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX webhooks_by_user ON webhooks (user_id, created_at);
+  CREATE TABLE webhook_deliveries (
+    position INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    webhook_id TEXT NOT NULL REFERENCES webhooks (id),
+    event_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts TEXT NOT NULL,
+    next_attempt_at INTEGER,
+    created_at TEXT NOT NULL,
+    lease_until INTEGER,
+    token INTEGER NOT NULL
+  );
+  CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (webhook_id, run_id, position) WHERE status = 'pending';
+  CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, position);
+  CREATE INDEX webhook_deliveries_by_run ON webhook_deliveries (run_id);
+  `,
 ]

@@ -12,6 +12,7 @@ import type { FileLock } from './file-lock.ts'
 import { lockSqliteFile, recordHolder } from './file-lock.ts'
 import { MIGRATIONS } from './migrations.ts'
 import { makeOwnerOnlyDir, makeOwnerOnlyFile } from './owner-only.ts'
+import { createSqliteWebhooks } from './sqlite-webhooks.ts'
 
 interface QuestionRow {
   id: string
@@ -105,7 +106,7 @@ export function createSqliteStore(path: string) {
       'SELECT id FROM runs WHERE finished_at IS NOT NULL AND finished_at < ? ORDER BY finished_at LIMIT ?',
     ),
     // The ids as one JSON array: one statement per table, whatever the batch.
-    deleteRuns: ['journal', 'questions', 'messages'].map((table) =>
+    deleteRuns: ['journal', 'questions', 'messages', 'webhook_deliveries'].map((table) =>
       db.prepare<[string]>(`DELETE FROM ${table} WHERE run_id IN (SELECT value FROM json_each(?))`),
     ),
     deleteRunRows: db.prepare<[string]>('DELETE FROM runs WHERE id IN (SELECT value FROM json_each(?))'),
@@ -116,6 +117,7 @@ export function createSqliteStore(path: string) {
 
   return createSyncStore({
     kind: 'sqlite',
+    webhooks: createSqliteWebhooks(db),
     transaction: (work) => db.transaction(work).immediate(),
     insertRun: (run, lease) => void statements.insertRun.run({ ...toRunRow(run), ...lease }),
     saveRun: (run) => void statements.saveRun.run(toRunRow(run)),
