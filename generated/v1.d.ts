@@ -3850,6 +3850,11 @@ export interface operations {
             /** @description Registered; keep the secret */
             201: {
                 headers: {
+                    /**
+                     * @description The webhook’s URL
+                     * @example /v1/webhooks/c0ffee00-1d2e-4f3a-9b8c-7d6e5f4a3b2c
+                     */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -135,8 +135,13 @@ export class WebhookDispatcher {
     const attempt = await sendWebhook(job, this.#options, this.#abort.signal)
     // Stopping mid-attempt: not recorded, so it is sent again (at least once) when its claim lapses.
     if (this.#abort.signal.aborted) return
+    const next = nextAfter(job, attempt, this.#options)
     try {
-      await this.#store.settle(job, attempt, nextAfter(job, attempt, this.#options))
+      await this.#store.settle(job, attempt, next)
+      // A retry due before the next look is looked for when it is due.
+      if (next.status === 'pending' && next.at - Date.now() < this.#options.pollMs) {
+        setTimeout(() => this.#nudge(), Math.max(0, next.at - Date.now())).unref()
+      }
     } catch (error) {
       // Unrecorded, it is sent again when the claim lapses: at least once, never lost.
       this.#log(`parley: webhooks: cannot record delivery ${job.id} (${(error as Error).message}); it will be sent again`)

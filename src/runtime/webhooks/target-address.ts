@@ -15,8 +15,10 @@ import ipaddr from 'ipaddr.js'
 /** Why `address` may not be called (a sentence), or null when it is a public unicast address. */
 export function refusedAddress(address: string): string | null {
   if (!ipaddr.isValid(address)) return `${address} is not an IP address`
-  const range = ipaddr.process(address).range()
-  return range === 'unicast' ? null : `${address} is a ${range} address, not a public one`
+  // An IPv4-mapped IPv6 address (::ffff:10.0.0.1) is judged, and named, as the IPv4 address it is.
+  const parsed = ipaddr.process(address)
+  const range = parsed.range()
+  return range === 'unicast' ? null : `${parsed.toString()} is a ${range} address, not a public one`
 }
 
 /** Why the URL cannot be a webhook's (a sentence naming the rule), or null when it can. */

@@ -13,6 +13,7 @@ import {
   WebhookListSchema,
   WebhookSchema,
 } from '../../../schemas/webhooks.ts'
+import type { HeaderObject } from '../../responses.ts'
 import { problemResponses } from '../../responses.ts'
 
 const EXAMPLE_WEBHOOK = {
@@ -57,6 +58,14 @@ export const createWebhookRoute = createRoute({
   responses: {
     201: {
       description: 'Registered; keep the secret',
+      headers: {
+        Location: {
+          description: 'The webhook’s URL',
+          required: true,
+          schema: { type: 'string' },
+          example: `/v1/webhooks/${EXAMPLE_WEBHOOK.id}`,
+        },
+      } satisfies Record<string, HeaderObject>,
       content: { 'application/json': { schema: CreatedWebhookSchema, example: { ...EXAMPLE_WEBHOOK, secret: EXAMPLE_SECRET } } },
     },
     ...problemResponses(400, 401, 409, 413, 415, 422, 503),
