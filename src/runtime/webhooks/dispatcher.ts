@@ -28,7 +28,7 @@ export const DEFAULT_WEBHOOK_DELIVERY = {
 
 const MAX_RETRY_DELAY_MS = 6 * 60 * 60 * 1000
 /** A claim outlives its attempt by this much, so it never lapses while the attempt can still succeed. */
-const CLAIM_MARGIN_MS = 30_000
+const CLAIM_MARGIN_MS = 5000
 
 /**
  * The wait after `failures` failed attempts: `baseMs`, then 4× longer each time (5 s, 20 s, 80 s,
