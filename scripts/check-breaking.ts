@@ -10,8 +10,9 @@
  * Exit 0: nothing breaks (additive changes are listed). 1: something breaks. 2: no comparison ran.
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -26,8 +27,35 @@ for (const file of [base, head]) {
   }
 }
 
+/**
+ * The contract promises (its `info.description`, "Compatibility") that new problem codes are
+ * additive: clients switch on the codes they know and treat others by status. Optic's ruleset
+ * counts any new value of a response enum as a break, so codes added to `Problem.code` are set
+ * aside before it compares (in a copy of the head document), when the head keeps every released code.
+ */
+function withoutNewProblemCodes(baseFile: string, headFile: string): { file: string; added: string[]; cleanup: () => void } {
+  type Document = { components?: { schemas?: { Problem?: { properties?: { code?: { enum?: string[] } } } } } }
+  const codesOf = (document: Document) => document.components?.schemas?.Problem?.properties?.code
+  const baseCodes = codesOf(JSON.parse(readFileSync(baseFile, 'utf8')) as Document)?.enum ?? []
+  const headDocument = JSON.parse(readFileSync(headFile, 'utf8')) as Document
+  const headCode = codesOf(headDocument)
+  const added = (headCode?.enum ?? []).filter((code) => !baseCodes.includes(code))
+  const none = { file: headFile, added: [], cleanup: () => undefined }
+  if (!headCode?.enum || added.length === 0 || !baseCodes.every((code) => headCode.enum?.includes(code))) return none
+  headCode.enum = headCode.enum.filter((code) => baseCodes.includes(code))
+  const dir = mkdtempSync(join(tmpdir(), 'parley-check-breaking-'))
+  const file = join(dir, 'head.json')
+  writeFileSync(file, JSON.stringify(headDocument))
+  return { file, added, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+const compared = withoutNewProblemCodes(base, head)
+if (compared.added.length > 0) {
+  console.log(`check:breaking: new problem codes ${compared.added.join(', ')}: additive (the contract's compatibility rules)\n`)
+}
+
 const optic = join(dirname(createRequire(import.meta.url).resolve('@useoptic/optic/package.json')), 'build/index.js')
-const diff = spawnSync(process.execPath, [optic, 'diff', base, head, '--check'], {
+const diff = spawnSync(process.execPath, [optic, 'diff', base, compared.file, '--check'], {
   encoding: 'utf8',
   maxBuffer: 64 * 1024 * 1024,
   // Offline and silent: no usage reports (Optic's documented switch), no npm "new version" check,
@@ -35,6 +63,7 @@ const diff = spawnSync(process.execPath, [optic, 'diff', base, head, '--check'],
   // and links its cloud, for the same report.
   env: { ...process.env, OPTIC_TELEMETRY_LEVEL: 'off', NO_UPDATE_NOTIFIER: '1', CI: undefined },
 })
+compared.cleanup()
 // Optic ends by suggesting its --web flag, which this script does not take.
 const report = `${diff.stdout ?? ''}${diff.stderr ?? ''}`.replace(/^.*--web flag.*\n?/m, '').trimEnd()
 console.log(report)

@@ -15,7 +15,7 @@ import { runCommand } from '../support/run-command.ts'
 const CHECK_TIMEOUT_MS = 180_000
 
 interface Schema {
-  properties?: Record<string, unknown>
+  properties?: Record<string, { enum?: string[] } & Record<string, unknown>>
   required?: string[]
 }
 interface Parameter {
@@ -85,7 +85,7 @@ describe.skipIf(inject('contractStore') !== 'memory')('npm run check:breaking', 
   // One document with every kind of break, each of which must be reported by name: one run of
   // Optic (~15 s of CPU) rather than one per break.
   it(
-    'fails, naming each, on a removed response field, a removed operation, a narrowed or newly required param and a new required request field',
+    'fails, naming each, on a removed response field, a removed operation, a narrowed or newly required param, and a new required request field',
     async () => {
       const head = await changed('breaking', (document) => {
         const run = schema(document, 'Run')
@@ -112,15 +112,18 @@ describe.skipIf(inject('contractStore') !== 'memory')('npm run check:breaking', 
   )
 
   it(
-    'passes an additive change: a new optional response field and a new operation',
+    'passes an additive change: a new optional response field, a new operation and a new problem code',
     async () => {
       const head = await changed('additive', (document) => {
         const run = schema(document, 'Run')
         run.properties = { ...run.properties, labels: { type: 'array', items: { type: 'string' } } }
         document.paths['/v1/labels'] = { get: { operationId: 'listLabels', responses: { 200: { description: 'The labels in use' } } } }
+        // The contract tells clients to expect new problem codes; Optic alone would call it a break.
+        schema(document, 'Problem').properties?.code?.enum?.push('label_not_found')
       })
       const check = await checkBreaking([current, head])
       expect(check.code, check.output).toBe(0)
+      expect(check.output).toContain('new problem codes label_not_found: additive')
       expect(check.output).toContain('GET /v1/labels: added')
       expect(check.output).toContain('no breaking change')
     },
