@@ -3843,6 +3843,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "url": "https://hooks.example.com/parley",
+                 *       "events": [
+                 *         "question.created",
+                 *         "run.finished"
+                 *       ],
+                 *       "description": "Approvals channel"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateWebhookRequest"];
             };
         };
@@ -4272,6 +4282,33 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "id": "0d9e8f7a-6b5c-4d3e-9f2a-1b0c9d8e7f6a",
+                 *       "type": "run.finished",
+                 *       "timestamp": "2026-11-27T09:31:00.000Z",
+                 *       "data": {
+                 *         "id": "01a21e32-e83b-70f4-ad45-8305bc610c53",
+                 *         "workflow": "greet",
+                 *         "status": "completed",
+                 *         "params": {
+                 *           "greeting": "Hello"
+                 *         },
+                 *         "result": "greeted Ada",
+                 *         "error": null,
+                 *         "pending_question": null,
+                 *         "last_seq": 7,
+                 *         "usage": {
+                 *           "prompt_tokens": 0,
+                 *           "completion_tokens": 0,
+                 *           "total_tokens": 0
+                 *         },
+                 *         "created_at": "2026-11-27T09:30:00.000Z",
+                 *         "updated_at": "2026-11-27T09:31:00.000Z",
+                 *         "finished_at": "2026-11-27T09:31:00.000Z"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["RunFinishedEvent"];
             };
         };

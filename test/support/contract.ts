@@ -130,8 +130,9 @@ export async function checkResponse(method: string, url: string, response: Respo
     // Outside the document, the server may only say "no such endpoint" (404) or "not this
     // method" (405, documented as every operation's MethodNotAllowed, with its `Allow`), and must
     // say it as a Problem. Under /v1/ it asks who is calling before it looks for a route (a stranger
-    // learns no path), so there it may also say 401, as every operation's Unauthorized does.
-    const unauthorized = response.status === 401 && pathname.startsWith('/v1/')
+    // learns no path), so there it may also say 401, as every operation's Unauthorized does
+    // (`/v1` itself included: the auth middleware's `/v1/*` matches it).
+    const unauthorized = response.status === 401 && (pathname === '/v1' || pathname.startsWith('/v1/'))
     if (response.status !== 404 && response.status !== 405 && !unauthorized)
       throw new ContractViolation(`${where}: no documented operation`)
     const component = response.status === 405 ? 'MethodNotAllowed' : unauthorized ? 'Unauthorized' : undefined

@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi'
-import { EXAMPLE_RUN_ID, EXAMPLE_WAITING_RUN } from '../../../schemas/examples.ts'
+import { EXAMPLE_NEW_RUN, EXAMPLE_RUN_ID, EXAMPLE_WAITING_RUN } from '../../../schemas/examples.ts'
 import {
   CreatedWebhookSchema,
   CreateWebhookBodySchema,
@@ -25,6 +25,14 @@ const EXAMPLE_WEBHOOK = {
 }
 const EXAMPLE_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw3Q1Xa2uNfUs='
 const question = EXAMPLE_WAITING_RUN.pending_question
+const EXAMPLE_COMPLETED_RUN = {
+  ...EXAMPLE_NEW_RUN,
+  status: 'completed' as const,
+  result: 'greeted Ada',
+  last_seq: 7,
+  updated_at: '2026-11-27T09:31:00.000Z',
+  finished_at: '2026-11-27T09:31:00.000Z',
+}
 const EXAMPLE_QUESTION_EVENT = {
   id: '5b1f7c2e-9a64-4d0b-8f1e-2c7a9d3e4b10',
   type: 'question.created' as const,
@@ -54,7 +62,17 @@ export const createWebhookRoute = createRoute({
     '`webhook-signature`: HMAC-SHA256 with the secret over `{id}.{timestamp}.{body}`), and retried with backoff ' +
     'until a 2xx comes back. The secret is in this response only. See the `webhooks` section of this document for ' +
     `the bodies. At most ${MAX_WEBHOOKS_PER_USER} webhooks per user (409 \`too_many_webhooks\`).`,
-  request: { body: { required: true, content: { 'application/json': { schema: CreateWebhookBodySchema } } } },
+  request: {
+    body: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: CreateWebhookBodySchema,
+          example: { url: EXAMPLE_WEBHOOK.url, events: EXAMPLE_WEBHOOK.events, description: EXAMPLE_WEBHOOK.description },
+        },
+      },
+    },
+  },
   responses: {
     201: {
       description: 'Registered; keep the secret',
@@ -196,7 +214,20 @@ export const runFinishedWebhook = createRoute({
   summary: 'One of your runs completed, failed or was cancelled',
   request: {
     headers: SignatureHeadersSchema,
-    body: { required: true, content: { 'application/json': { schema: RunFinishedEventSchema } } },
+    body: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: RunFinishedEventSchema,
+          example: {
+            id: '0d9e8f7a-6b5c-4d3e-9f2a-1b0c9d8e7f6a',
+            type: 'run.finished',
+            timestamp: EXAMPLE_COMPLETED_RUN.finished_at,
+            data: EXAMPLE_COMPLETED_RUN,
+          },
+        },
+      },
+    },
   },
   responses: receiverResponses,
 })
