@@ -3,6 +3,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import type { GuardLine, InstructionResult } from './instructions.ts'
+import { BASELINE_FILE, countInstructions, guard, hasCallgrind, INSTRUCTION_SCENARIOS, readBaseline, renderGuard } from './instructions.ts'
 import { LOAD_CPU, machineInfo } from './machine.ts'
 import { BENCH_DATABASE_URL } from './postgres-target.ts'
 import { hasTaskset, killAll } from './processes.ts'
@@ -23,6 +25,10 @@ import { PEERS, REPO } from './targets.ts'
  *   npm run bench -- --no-peers        without the peers
  *   npm run bench -- --only latency    one of latency, saturation, idle, roundtrip
  *   npm run bench -- --profile         Parley servers run with --cpu-prof (profiles in the printed folder)
+ *   npm run bench -- --only instructions   the regression guard alone (part of --quick): instructions
+ *                                      per message and per round trip, counted by callgrind, against
+ *                                      bench/instructions-baseline.json; exits 1 over 1.5× a figure
+ *   npm run bench -- --only instructions --record   writes the figures it counted as the new baseline
  *
  * Prints the table on stdout (progress on stderr) and writes bench/results/<timestamp>.json.
  */
@@ -68,7 +74,7 @@ const QUICK: Plan = {
   clients: 50,
 }
 
-const SCENARIOS = ['latency', 'saturation', 'idle', 'roundtrip'] as const
+const SCENARIOS = ['latency', 'saturation', 'idle', 'roundtrip', 'instructions'] as const
 
 const { values } = parseArgs({
   options: {
@@ -77,6 +83,7 @@ const { values } = parseArgs({
     'no-peers': { type: 'boolean', default: false },
     only: { type: 'string' },
     profile: { type: 'boolean', default: false },
+    record: { type: 'boolean', default: false },
   },
 })
 const only = values.only
@@ -84,7 +91,9 @@ if (only !== undefined && !SCENARIOS.some((name) => name === only)) {
   console.error(`--only takes one of ${SCENARIOS.join(', ')}`)
   process.exit(2)
 }
-const runs = (scenario: (typeof SCENARIOS)[number]) => only === undefined || only === scenario
+// The instruction guard takes minutes under valgrind: in --quick (CI) and when asked for, not in the full run.
+const runs = (scenario: (typeof SCENARIOS)[number]) =>
+  only === undefined ? scenario !== 'instructions' || values.quick : only === scenario
 const plan = values.quick ? QUICK : FULL
 const withPeers = values['no-peers'] ? false : (values.peers ?? !values.quick)
 
@@ -124,6 +133,8 @@ const results: BenchResults = {
   peers: [],
   targets: [],
 }
+
+let guardLines: GuardLine[] = []
 
 const describe = (outcome: { target: string; error: string | null }) => (outcome.error ? `failed: ${outcome.error.split('\n')[0]}` : 'ok')
 
@@ -181,16 +192,39 @@ try {
       log(`  ${describe(outcome)}`)
     }
   }
+  if (runs('instructions')) {
+    if (!hasCallgrind()) {
+      log('instructions: valgrind (callgrind) is not installed; the guard did not run')
+    } else {
+      const counted: InstructionResult[] = []
+      for (const scenario of INSTRUCTION_SCENARIOS) {
+        log(`instructions: ${scenario.name} (callgrind: ${scenario.warmup} to warm up, ${scenario.counted} counted)`)
+        counted.push(await countInstructions(scenario, workDir, log))
+      }
+      if (values.record) {
+        const figures = Object.fromEntries(counted.filter((result) => !result.error).map((result) => [result.scenario, result.per_unit]))
+        const recorded = { recorded_at: startedAt.toISOString(), node: process.version, instructions_per_unit: figures }
+        writeFileSync(BASELINE_FILE, `${JSON.stringify(recorded, null, 2)}\n`)
+        log(`instructions: recorded as the baseline in ${BASELINE_FILE}`)
+      }
+      guardLines = guard(counted, readBaseline())
+    }
+  }
 } finally {
   killAll()
 }
 
 results.wall_seconds = (Date.now() - startedAt.getTime()) / 1000
 results.targets = checkTargets(results)
-const report = renderReport(results)
+const report = [renderReport(results), ...(guardLines.length > 0 ? [renderGuard(guardLines)] : [])].join('\n\n')
 console.log(report)
 const file = join(REPO, 'bench', 'results', `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`)
 mkdirSync(join(REPO, 'bench', 'results'), { recursive: true })
-writeFileSync(file, `${JSON.stringify({ ...results, report }, null, 2)}\n`)
+writeFileSync(file, `${JSON.stringify({ ...results, instructions: guardLines, report }, null, 2)}\n`)
 log(`results written to ${file}${profileDir ? `; CPU profiles in ${profileDir}` : ''}`)
+const failed = guardLines.filter((line) => !line.passed)
+if (failed.length > 0) {
+  log(`the instruction guard failed: ${failed.map((line) => line.scenario).join(', ')} (see 5. above)`)
+  process.exit(1)
+}
 process.exit(0)

@@ -47,7 +47,7 @@ export interface TargetContext {
 }
 
 /** The project's environment less anything that would change how Parley serves the bench. */
-function parleyEnv(): NodeJS.ProcessEnv {
+export function parleyEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env }
   for (const name of Object.keys(env)) if (name.startsWith('PARLEY_') || name === 'PORT') delete env[name]
   // 10,000 idle runs are active at once, each with a held poll, all of one user (auth off): the
