@@ -93,8 +93,13 @@ async function converse(spec: ConverseSpec, http: HttpClient): Promise<void> {
   const follow = async (runId: string) => {
     let sentAt: number | undefined
     let receivedAt = 0
+    let answered = false
     const answer = async (questionId: string) => {
-      if (spec.thinkMs > 0) await sleep(spec.thinkMs * (0.5 + Math.random()))
+      // The first reply at a random point of one think time: the runs' replies are spread out from
+      // the start (≈200/s in all), not all due together one think time in (at 10,000 runs, 25 s
+      // or more: past the end of the windows).
+      if (spec.thinkMs > 0) await sleep(spec.thinkMs * (answered ? 0.5 + Math.random() : Math.random()))
+      answered = true
       if (closing.signal.aborted) return
       sentAt = performance.now()
       await api.reply(runId, questionId, stopping ? 'stop' : 'ping').catch((error) => closing.signal.aborted || current.fail(error))

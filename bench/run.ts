@@ -54,7 +54,7 @@ const thinkMs = (runs: number) => Math.max(10, Math.round((runs / PACED_REPLIES_
 
 const FULL: Plan = {
   windows: { warmupMs: 2000, windowMs: 4000, windows: 3 },
-  latencyRuns: [1, 100, 1000],
+  latencyRuns: [1, 100, 1000, 10_000],
   saturationRuns: 100,
   saturationTargets: ['floor', 'parley-memory', 'parley-sqlite'],
   idleRuns: 10_000,
