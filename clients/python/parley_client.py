@@ -570,6 +570,7 @@ def verify_webhook(
         raise WebhookVerificationError("timestamp_too_new", f"Signed {-age} s ahead of now, more than {tolerance_seconds} s")
 
     key = secret[len("whsec_"):] if secret.startswith("whsec_") else secret
+    key += "=" * (-len(key) % 4)  # padding may be left off, as atob and the server's decoder allow
     try:
         key_bytes = base64.b64decode(key, validate=True)
     except ValueError:

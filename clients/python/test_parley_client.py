@@ -558,6 +558,11 @@ class VerifyWebhookTest(unittest.TestCase):
         self.assertEqual(verify_webhook(KNOWN_SECRET, lower, KNOWN_BODY.decode(), now=KNOWN_TIMESTAMP), expected)
         self.assertEqual(verify_webhook(KNOWN_SECRET, standard, KNOWN_BODY, now=KNOWN_TIMESTAMP + 299), expected)
         self.assertEqual(verify_webhook(KNOWN_SECRET[len("whsec_") :], standard, KNOWN_BODY, now=KNOWN_TIMESTAMP), expected)
+        # Base64 without its padding is the same key: the server accepts such a secret.
+        padded = "whsec_" + base64.b64encode(b"\x03" * 25).decode()
+        unpadded = padded.rstrip("=")
+        signature = sign(padded, KNOWN_ID, KNOWN_TIMESTAMP, KNOWN_BODY)
+        self.assertEqual(verify_webhook(unpadded, self.headers(signature), KNOWN_BODY, now=KNOWN_TIMESTAMP), expected)
 
     def test_accepts_a_header_with_several_signatures_when_any_matches(self) -> None:
         other = sign("whsec_" + base64.b64encode(b"\x09" * 32).decode(), KNOWN_ID, KNOWN_TIMESTAMP, KNOWN_BODY)

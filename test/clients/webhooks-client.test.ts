@@ -179,6 +179,10 @@ describe('verifyWebhook, against deliveries signed by hand', () => {
   it('accepts what the standardwebhooks package signs, with its header names in any case', async () => {
     const signature = standard.sign('evt_1', signedAt, body)
     expect(await verifyWebhook(SECRET, headersFor(signature), body, { now: signedAt })).toEqual(JSON.parse(body))
+    // Base64 without its padding is the same key: the server accepts such a secret.
+    const unpadded = `whsec_${Buffer.alloc(25, 3).toString('base64').replace(/=+$/, '')}`
+    const unpaddedSignature = new StandardWebhook(unpadded).sign('evt_1', signedAt, body)
+    expect(await verifyWebhook(unpadded, headersFor(unpaddedSignature), body, { now: signedAt })).toEqual(JSON.parse(body))
     // The secret without its whsec_ prefix is the same key.
     expect(await verifyWebhook(SECRET.slice('whsec_'.length), headersFor(signature), body, { now: signedAt })).toEqual(JSON.parse(body))
   })
