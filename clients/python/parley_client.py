@@ -19,11 +19,17 @@ Example::
             print(message["type"], message["content"])
 
 ``stream_messages`` yields the same messages pushed over Server-Sent Events instead.
+
+Webhooks: ``create_webhook`` registers a URL the server POSTs your events to, and
+:func:`verify_webhook` checks, on the receiving side, that a delivery is Parley's and fresh.
 """
 
 from __future__ import annotations
 
+import base64
 import codecs
+import hashlib
+import hmac
 import http.client
 import json
 import re
@@ -34,7 +40,16 @@ import urllib.parse
 import urllib.request
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, NamedTuple, Optional, Union
 
-__all__ = ["ParleyClient", "ParleyError", "StreamEndedError", "FINISHED_STATUSES", "Answer", "Json"]
+__all__ = [
+    "ParleyClient",
+    "ParleyError",
+    "StreamEndedError",
+    "WebhookVerificationError",
+    "verify_webhook",
+    "FINISHED_STATUSES",
+    "Answer",
+    "Json",
+]
 
 Json = Dict[str, Any]
 """A decoded JSON object, keys as on the wire (snake_case)."""
@@ -393,6 +408,57 @@ class ParleyClient:
                 raise error
             time.sleep(min(2.0, 0.1 * 2 ** (failures - 1)))
 
+    # -- webhooks ----------------------------------------------------------------------------
+
+    def create_webhook(
+        self,
+        url: str,
+        events: Iterable[str],
+        secret: Optional[str] = None,
+        description: Optional[str] = None,
+    ) -> Json:
+        """``createWebhook``: registers ``url`` to receive ``events``, POSTed and signed.
+
+        ``events`` are among ``question.created``, ``question.closed`` and ``run.finished``.
+        Returns the webhook with its ``secret`` (``whsec_...``; the server makes one unless you
+        pass your own): it is shown this once, keep it for :func:`verify_webhook`. A URL the
+        server refuses raises ``ParleyError`` 422 naming ``body.url``.
+        """
+        body: Json = {"url": url, "events": list(events)}
+        if secret is not None:
+            body["secret"] = secret
+        if description is not None:
+            body["description"] = description
+        return self._request("POST", "/v1/webhooks", body=body)
+
+    def list_webhooks(self) -> List[Json]:
+        """``listWebhooks``: your webhooks, oldest first, without their secrets."""
+        return self._request("GET", "/v1/webhooks")["webhooks"]
+
+    def get_webhook(self, webhook_id: str) -> Json:
+        """``getWebhook``: one webhook; ``ParleyError`` 404 ``webhook_not_found`` if unknown (or another user's)."""
+        return self._request("GET", f"/v1/webhooks/{_segment(webhook_id)}")
+
+    def delete_webhook(self, webhook_id: str) -> None:
+        """``deleteWebhook``: nothing more is sent to it; ``ParleyError`` 404 if unknown."""
+        self._request("DELETE", f"/v1/webhooks/{_segment(webhook_id)}")
+
+    def webhook_deliveries(
+        self,
+        webhook_id: str,
+        status: Optional[str] = None,
+        limit: Optional[int] = None,
+        cursor: Optional[str] = None,
+    ) -> Json:
+        """``listWebhookDeliveries``: a page of what was sent to the webhook, newest first.
+
+        ``{"deliveries": [...], "next_cursor": ...}``, each delivery with its ``event``, its
+        ``status`` (``pending``, ``delivered``, ``failed``), every attempt and ``next_attempt_at``.
+        Pass ``next_cursor`` back as ``cursor`` for the next page; it is ``None`` on the last one.
+        """
+        query = {"status": status, "limit": limit, "cursor": cursor}
+        return self._request("GET", f"/v1/webhooks/{_segment(webhook_id)}/deliveries", query=query)
+
     # -- transport ---------------------------------------------------------------------------
 
     def _request(
@@ -443,6 +509,94 @@ class ParleyClient:
             return _OPENER.open(request, timeout=timeout)
         except urllib.error.HTTPError as error:
             raise _problem(error) from None
+
+
+class WebhookVerificationError(Exception):
+    """A webhook delivery that is not one Parley signed with this secret, or not a fresh one.
+
+    Answer the request with a 4xx. ``reason`` says why, for code to switch on:
+    ``missing_header``, ``invalid_timestamp``, ``timestamp_too_old``, ``timestamp_too_new``,
+    ``no_matching_signature`` or ``invalid_body``.
+    """
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def verify_webhook(
+    secret: str,
+    headers: Any,
+    body: Union[bytes, str],
+    tolerance_seconds: float = 300,
+    now: Optional[float] = None,
+) -> Json:
+    """Checks that a delivery comes from Parley, signed with ``secret``, and is fresh.
+
+    Returns the parsed event (``{"id", "type", "timestamp", "data"}``) or raises
+    :class:`WebhookVerificationError`. As the Standard Webhooks spec says
+    (https://www.standardwebhooks.com): the signature is ``v1,`` and the base64 HMAC-SHA256 of
+    ``{id}.{timestamp}.{body}``, keyed with the base64-decoded part of ``secret`` after
+    ``whsec_``; the header may carry several, space-separated, and any match is accepted
+    (compared with :func:`hmac.compare_digest`). The timestamp (seconds since the epoch) must be
+    within ``tolerance_seconds`` of ``now`` (default: ``time.time()``), so that a captured
+    delivery cannot be replayed later.
+
+    ``headers`` is any mapping with ``items()``, its names in any case: a dict,
+    ``http.server``'s ``self.headers``, Flask's or Django's ``request.headers``. ``Parley-Id``,
+    ``Parley-Timestamp`` and ``Parley-Signature`` are read, falling back to ``webhook-id`` ....
+    ``body`` is the raw body as received (bytes, or the exact text): not JSON parsed and dumped
+    again. A delivery may come more than once: deduplicate on the event's ``id``.
+
+    A ``secret`` that is not base64 raises ``ValueError``: a setup mistake, not a forged delivery.
+    """
+    found: Dict[str, str] = {}
+    for name, value in headers.items():
+        found.setdefault(str(name).lower(), str(value))
+
+    def header(name: str) -> Optional[str]:
+        return found.get(f"parley-{name}", found.get(f"webhook-{name}"))
+
+    event_id, timestamp, signatures = header("id"), header("timestamp"), header("signature")
+    if event_id is None or timestamp is None or signatures is None:
+        missing = "Parley-Id" if event_id is None else "Parley-Timestamp" if timestamp is None else "Parley-Signature"
+        raise WebhookVerificationError("missing_header", f"No {missing} header (nor its webhook-* twin)")
+    if not re.fullmatch(r"\d{1,15}", timestamp):
+        raise WebhookVerificationError("invalid_timestamp", f"Parley-Timestamp is not a number of seconds: {timestamp[:40]}")
+    age = int(time.time() if now is None else now) - int(timestamp)
+    if age > tolerance_seconds:
+        raise WebhookVerificationError("timestamp_too_old", f"Signed {age} s ago, more than {tolerance_seconds} s")
+    if -age > tolerance_seconds:
+        raise WebhookVerificationError("timestamp_too_new", f"Signed {-age} s ahead of now, more than {tolerance_seconds} s")
+
+    key = secret[len("whsec_"):] if secret.startswith("whsec_") else secret
+    key += "=" * (-len(key) % 4)  # padding may be left off, as atob and the server's decoder allow
+    try:
+        key_bytes = base64.b64decode(key, validate=True)
+    except ValueError:
+        key_bytes = b""
+    if not key_bytes:
+        raise ValueError("The webhook secret is not whsec_ and base64")
+    raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
+    expected = hmac.new(key_bytes, f"{event_id}.{timestamp}.".encode("utf-8") + raw, hashlib.sha256).digest()
+    for signature in signatures.split(" "):
+        version, _, value = signature.partition(",")
+        if version != "v1":  # other versions, and empty parts of the list, are skipped
+            continue
+        try:
+            given = base64.b64decode(value, validate=True)
+        except ValueError:
+            continue
+        if hmac.compare_digest(given, expected):
+            break
+    else:
+        raise WebhookVerificationError("no_matching_signature", "No signature matches this secret, id, timestamp and body")
+
+    try:
+        event = json.loads(raw.decode("utf-8"))
+    except ValueError:  # UnicodeDecodeError is one too
+        raise WebhookVerificationError("invalid_body", "The signed body is not JSON") from None
+    return event
 
 
 def _problem(error: urllib.error.HTTPError) -> ParleyError:

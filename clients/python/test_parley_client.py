@@ -8,6 +8,10 @@ every test is skipped. `test/clients/python-client.test.ts` starts a server and 
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import os
 import socket
 import threading
@@ -16,7 +20,14 @@ import urllib.parse
 import uuid
 from typing import Any, Dict, List, Optional, Tuple
 
-from parley_client import FINISHED_STATUSES, Answer, ParleyClient, ParleyError
+from parley_client import (
+    FINISHED_STATUSES,
+    Answer,
+    ParleyClient,
+    ParleyError,
+    WebhookVerificationError,
+    verify_webhook,
+)
 
 URL = os.environ.get("PARLEY_URL")
 API_KEY = os.environ.get("PARLEY_API_KEY") or None
@@ -446,12 +457,150 @@ class ParleyClientTest(unittest.TestCase):
             list(stranger.stream_messages(run["id"]))
         self.assertEqual((raised.exception.status, raised.exception.code), (401, "unauthorized"))
 
+    # -- webhooks -------------------------------------------------------------------------------
+
+    # A name that never resolves (RFC 6761), so nothing is ever delivered while the test runs.
+    HOOK_URL = "https://receiver.parley.invalid/hook"
+
+    def test_creates_lists_gets_and_deletes_a_webhook(self) -> None:
+        created = self.client.create_webhook(self.HOOK_URL, ["run.finished"], description="python")
+        self.addCleanup(self._delete_quietly, created["id"])
+        self.assertRegex(created["secret"], r"^whsec_[A-Za-z0-9+/]+=*$")
+        self.assertEqual((created["url"], created["events"], created["description"]), (self.HOOK_URL, ["run.finished"], "python"))
+        webhook = {key: value for key, value in created.items() if key != "secret"}
+
+        mine = self.client.create_webhook(self.HOOK_URL, ("question.created", "question.closed"), secret=KNOWN_SECRET)
+        self.addCleanup(self._delete_quietly, mine["id"])
+        self.assertEqual(mine["secret"], KNOWN_SECRET)
+        self.assertIsNone(mine["description"])
+
+        listed = {item["id"]: item for item in self.client.list_webhooks()}
+        self.assertEqual(listed[webhook["id"]], webhook)
+        self.assertNotIn("secret", listed[mine["id"]])
+        self.assertEqual(self.client.get_webhook(webhook["id"]), webhook)
+        self.assertEqual(self.client.webhook_deliveries(webhook["id"]), {"deliveries": [], "next_cursor": None})
+
+        self.assertIsNone(self.client.delete_webhook(webhook["id"]))
+        for gone in (self.client.get_webhook, self.client.delete_webhook, self.client.webhook_deliveries):
+            with self.assertRaises(ParleyError) as raised:
+                gone(webhook["id"])
+            self.assertEqual((raised.exception.status, raised.exception.code), (404, "webhook_not_found"))
+        self.assertNotIn(webhook["id"], [item["id"] for item in self.client.list_webhooks()])
+
+    def test_create_webhook_raises_parley_error_naming_the_field_on_422(self) -> None:
+        with self.assertRaises(ParleyError) as raised:
+            self.client.create_webhook("ftp://x", ["question.created"])
+        self.assertEqual((raised.exception.status, raised.exception.code), (422, "validation_failed"))
+        self.assertEqual(raised.exception.fields, ["body.url"])
+        with self.assertRaises(ParleyError) as raised:
+            self.client.create_webhook(self.HOOK_URL, ["question.asked"])
+        self.assertIn("body.events.0", raised.exception.fields)
+
+        webhook = self.client.create_webhook(self.HOOK_URL, ["run.finished"])
+        self.addCleanup(self._delete_quietly, webhook["id"])
+        with self.assertRaises(ParleyError) as raised:
+            self.client.webhook_deliveries(webhook["id"], status="later")
+        self.assertIn("query.status", raised.exception.fields)
+        with self.assertRaises(ParleyError) as raised:
+            self.client.webhook_deliveries(webhook["id"], limit=0)
+        self.assertIn("query.limit", raised.exception.fields)
+
+    def _delete_quietly(self, webhook_id: str) -> None:
+        try:
+            self.client.delete_webhook(webhook_id)
+        except ParleyError as error:
+            if error.code != "webhook_not_found":
+                raise
+
     @unittest.skipUnless(API_KEY, "the server has no API keys configured")
     def test_an_unknown_api_key_is_refused(self) -> None:
         stranger = ParleyClient(URL or "", api_key="not-a-key", timeout=10)
         with self.assertRaises(ParleyError) as raised:
             stranger.list_workflows()
         self.assertEqual((raised.exception.status, raised.exception.code), (401, "unauthorized"))
+
+
+# A Standard Webhooks secret and a delivery signed with it. The expected signature is the one the
+# `standardwebhooks` npm package computes for these inputs (`new Webhook(secret).sign(id, date,
+# body)`), an implementation independent of both Parley's and this client's.
+KNOWN_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw3Q1Xa2uNfUs="
+KNOWN_ID = "msg_p5jXN8AQM9LWM0D4loKWxJek"
+KNOWN_TIMESTAMP = 1614265330
+KNOWN_BODY = b'{"test": 2432232314}'
+KNOWN_SIGNATURE = "v1,CdFiMIxe3bn9SGxNxT6aAuZ48xnA9OdKiBjoAusfRZ4="
+
+
+def sign(secret: str, event_id: str, timestamp: int, body: bytes) -> str:
+    """The signature computed here with hmac, as the spec defines it, not by the client under test."""
+    key = base64.b64decode(secret[len("whsec_") :])
+    mac = hmac.new(key, f"{event_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(mac).decode()
+
+
+class VerifyWebhookTest(unittest.TestCase):
+    def headers(self, signature: str = KNOWN_SIGNATURE, **extra: str) -> Dict[str, str]:
+        return {"Parley-Id": KNOWN_ID, "Parley-Timestamp": str(KNOWN_TIMESTAMP), "Parley-Signature": signature, **extra}
+
+    def refusal(self, *args: Any, **kwargs: Any) -> str:
+        with self.assertRaises(WebhookVerificationError) as raised:
+            verify_webhook(*args, **kwargs)
+        return raised.exception.reason
+
+    def test_the_known_vector_signs_as_the_spec_says(self) -> None:
+        self.assertEqual(sign(KNOWN_SECRET, KNOWN_ID, KNOWN_TIMESTAMP, KNOWN_BODY), KNOWN_SIGNATURE)
+
+    def test_accepts_a_signed_delivery_and_returns_its_parsed_body(self) -> None:
+        expected = json.loads(KNOWN_BODY)
+        self.assertEqual(verify_webhook(KNOWN_SECRET, self.headers(), KNOWN_BODY, now=KNOWN_TIMESTAMP), expected)
+        # The body as text, header names in any case, the webhook-* names alone, a secret without whsec_.
+        lower = {name.lower(): value for name, value in self.headers().items()}
+        standard = {name.replace("parley-", "Webhook-"): value for name, value in lower.items()}
+        self.assertEqual(verify_webhook(KNOWN_SECRET, lower, KNOWN_BODY.decode(), now=KNOWN_TIMESTAMP), expected)
+        self.assertEqual(verify_webhook(KNOWN_SECRET, standard, KNOWN_BODY, now=KNOWN_TIMESTAMP + 299), expected)
+        self.assertEqual(verify_webhook(KNOWN_SECRET[len("whsec_") :], standard, KNOWN_BODY, now=KNOWN_TIMESTAMP), expected)
+        # Base64 without its padding is the same key: the server accepts such a secret.
+        padded = "whsec_" + base64.b64encode(b"\x03" * 25).decode()
+        unpadded = padded.rstrip("=")
+        signature = sign(padded, KNOWN_ID, KNOWN_TIMESTAMP, KNOWN_BODY)
+        self.assertEqual(verify_webhook(unpadded, self.headers(signature), KNOWN_BODY, now=KNOWN_TIMESTAMP), expected)
+
+    def test_accepts_a_header_with_several_signatures_when_any_matches(self) -> None:
+        other = sign("whsec_" + base64.b64encode(b"\x09" * 32).decode(), KNOWN_ID, KNOWN_TIMESTAMP, KNOWN_BODY)
+        several = f"{other} v1,not-base64! {KNOWN_SIGNATURE}"
+        self.assertEqual(verify_webhook(KNOWN_SECRET, self.headers(several), KNOWN_BODY, now=KNOWN_TIMESTAMP)["test"], 2432232314)
+        v2 = KNOWN_SIGNATURE.replace("v1,", "v2,")
+        self.assertEqual(self.refusal(KNOWN_SECRET, self.headers(f"{other} {v2}"), KNOWN_BODY, now=KNOWN_TIMESTAMP), "no_matching_signature")
+
+    def test_refuses_a_tampered_body_another_secret_or_id(self) -> None:
+        tampered = KNOWN_BODY.replace(b"2432232314", b"2432232315")
+        self.assertEqual(self.refusal(KNOWN_SECRET, self.headers(), tampered, now=KNOWN_TIMESTAMP), "no_matching_signature")
+        other_secret = "whsec_" + base64.b64encode(b"\x08" * 32).decode()
+        self.assertEqual(self.refusal(other_secret, self.headers(), KNOWN_BODY, now=KNOWN_TIMESTAMP), "no_matching_signature")
+        replayed = self.headers(**{"Parley-Id": "msg_another"})
+        self.assertEqual(self.refusal(KNOWN_SECRET, replayed, KNOWN_BODY, now=KNOWN_TIMESTAMP), "no_matching_signature")
+
+    def test_refuses_a_timestamp_outside_the_tolerance(self) -> None:
+        self.assertEqual(self.refusal(KNOWN_SECRET, self.headers(), KNOWN_BODY, now=KNOWN_TIMESTAMP + 301), "timestamp_too_old")
+        self.assertEqual(self.refusal(KNOWN_SECRET, self.headers(), KNOWN_BODY, now=KNOWN_TIMESTAMP - 301), "timestamp_too_new")
+        # Left to the clock, a delivery signed in 2021 is stale.
+        self.assertEqual(self.refusal(KNOWN_SECRET, self.headers(), KNOWN_BODY), "timestamp_too_old")
+        within = verify_webhook(KNOWN_SECRET, self.headers(), KNOWN_BODY, tolerance_seconds=3600, now=KNOWN_TIMESTAMP + 3000)
+        self.assertEqual(within, json.loads(KNOWN_BODY))
+        garbled = self.headers(**{"Parley-Timestamp": "2021-02-25"})
+        self.assertEqual(self.refusal(KNOWN_SECRET, garbled, KNOWN_BODY, now=KNOWN_TIMESTAMP), "invalid_timestamp")
+
+    def test_names_a_missing_header(self) -> None:
+        headers = self.headers()
+        del headers["Parley-Signature"]
+        with self.assertRaises(WebhookVerificationError) as raised:
+            verify_webhook(KNOWN_SECRET, headers, KNOWN_BODY, now=KNOWN_TIMESTAMP)
+        self.assertEqual(raised.exception.reason, "missing_header")
+        self.assertIn("Parley-Signature", str(raised.exception))
+
+    def test_raises_value_error_for_a_secret_that_is_not_base64(self) -> None:
+        with self.assertRaises(ValueError) as raised:
+            verify_webhook("whsec_not base64!", self.headers(), KNOWN_BODY, now=KNOWN_TIMESTAMP)
+        self.assertNotIsInstance(raised.exception, WebhookVerificationError)
 
 
 if __name__ == "__main__":

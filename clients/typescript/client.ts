@@ -17,6 +17,17 @@ export type Workflow = components['schemas']['Workflow']
 export type InboxItem = components['schemas']['InboxItem']
 /** What `client.questions` filters by: `status` (default pending), `workflow`, `run_id`, `limit`, `cursor`, `wait`. */
 export type InboxQuery = NonNullable<paths['/v1/questions']['get']['parameters']['query']>
+/** A registered webhook, as listed: its secret is shown only once, in the `CreatedWebhook`. */
+export type Webhook = components['schemas']['Webhook']
+/** What `createWebhook` returns: the webhook and its signing `secret`, shown this once. */
+export type CreatedWebhook = components['schemas']['CreatedWebhook']
+/** What `client.createWebhook` takes: `url`, `events`, and optionally your own `secret` (`whsec_…`) and a `description`. */
+export type CreateWebhookRequest = components['schemas']['CreateWebhookRequest']
+export type WebhookEventType = components['schemas']['WebhookEventType']
+/** One event on its way to a webhook: the event, its `status`, every attempt and when it is tried next. */
+export type WebhookDelivery = components['schemas']['WebhookDelivery']
+/** What `client.webhookDeliveries` filters by: `status`, `limit`, `cursor`. */
+export type WebhookDeliveryQuery = NonNullable<paths['/v1/webhooks/{webhook_id}/deliveries']['get']['parameters']['query']>
 
 /**
  * Names of the workflows a contract knows: each `POST /v1/workflows/{name}/runs` path of `P`
@@ -138,6 +149,30 @@ export function createClient<P extends {} = paths>(options: ClientOptions) {
     questions: (query: InboxQuery = {}) => core.GET('/v1/questions', { params: { query } }),
     /** The same log page by page, each with the run's status (see `followPages`): for a UI that shows it. */
     pages: (runId: string, { wait = 30, ...options }: FollowOptions = {}) => followPages(pollMessages(core, runId, wait), options),
+    /**
+     * Registers a webhook (`createWebhook`): the events you subscribe to are POSTed to `url`, signed.
+     * `data.secret` is shown this once: keep it for `verifyWebhook`. `error` holds the problem
+     * otherwise (422 naming `body.url` for a URL the server refuses, 409 `too_many_webhooks`).
+     */
+    createWebhook: (body: CreateWebhookRequest) => core.POST('/v1/webhooks', { body }),
+    /** Your webhooks, oldest first (`listWebhooks`), without their secrets: `data` is the array itself. */
+    listWebhooks: async () => {
+      // At most 20 and never paged, so the envelope holds nothing but the array.
+      const result = await core.GET('/v1/webhooks')
+      if (result.error !== undefined) return { data: undefined, error: result.error, response: result.response }
+      return { data: result.data.webhooks, error: undefined, response: result.response }
+    },
+    /** One of your webhooks (`getWebhook`); another user's is a 404 `webhook_not_found`, as a missing one. */
+    getWebhook: (webhookId: string) => core.GET('/v1/webhooks/{webhook_id}', { params: { path: { webhook_id: webhookId } } }),
+    /** Deletes a webhook (`deleteWebhook`): 204, and nothing more is sent to it; `error` holds a 404 otherwise. */
+    deleteWebhook: (webhookId: string) => core.DELETE('/v1/webhooks/{webhook_id}', { params: { path: { webhook_id: webhookId } } }),
+    /**
+     * A page of what was sent to a webhook, newest first (`listWebhookDeliveries`): `{ deliveries,
+     * next_cursor }`, each delivery with its event, `status` and attempts. Pass `next_cursor` as
+     * `cursor` for the next page.
+     */
+    webhookDeliveries: (webhookId: string, query: WebhookDeliveryQuery = {}) =>
+      core.GET('/v1/webhooks/{webhook_id}/deliveries', { params: { path: { webhook_id: webhookId }, query } }),
   })
 }
 

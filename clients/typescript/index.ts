@@ -11,6 +11,8 @@
 export type {
   Answer,
   ClientOptions,
+  CreatedWebhook,
+  CreateWebhookRequest,
   InboxItem,
   InboxQuery,
   KnownWorkflow,
@@ -22,6 +24,10 @@ export type {
   Run,
   StartRunArgs,
   StartRunOptions,
+  Webhook,
+  WebhookDelivery,
+  WebhookDeliveryQuery,
+  WebhookEventType,
   Workflow,
 } from './client.ts'
 export { createClient } from './client.ts'
@@ -35,3 +41,5 @@ export type { ServerSentEvent } from './server-sent-events.ts'
 export { readServerSentEvents } from './server-sent-events.ts'
 export type { StreamMessagesOptions, TextDelta } from './stream-messages.ts'
 export { StreamEndedError, streamMessages } from './stream-messages.ts'
+export type { VerifyWebhookOptions, WebhookEvent, WebhookHeaders, WebhookVerificationReason } from './verify-webhook.ts'
+export { verifyWebhook, WebhookVerificationError } from './verify-webhook.ts'

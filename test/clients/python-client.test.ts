@@ -30,7 +30,7 @@ describe.runIf(hasPython)('clients/python against a real server', () => {
   })
 
   it(
-    'passes its unittest suite (workflows, greet with questions, multi-select, cancel, errors, pagination, the event stream)',
+    'passes its unittest suite (workflows, greet with questions, multi-select, cancel, errors, pagination, the event stream, webhooks)',
     async () => {
       const result = await runCommand('python3', ['-m', 'unittest', '-v', 'test_parley_client'], {
         cwd: PYTHON_DIR,
