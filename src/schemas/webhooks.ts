@@ -15,8 +15,19 @@ export const WebhookEventTypeSchema = z.enum(WEBHOOK_EVENT_TYPES).openapi('Webho
 /** Webhooks one user may have at once. */
 export const MAX_WEBHOOKS_PER_USER = 20
 
-/** `whsec_` and the base64 of 24 to 64 random bytes: the Standard Webhooks secret format. */
-export const WEBHOOK_SECRET_PATTERN = /^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/
+/** `whsec_` and base64 (its padding may be left off): the Standard Webhooks secret format. */
+export const WEBHOOK_SECRET_PATTERN = /^whsec_[A-Za-z0-9+/]+={0,2}$/
+
+/**
+ * Whether the base64 after `whsec_` decodes, exactly, to 24–64 bytes: a length base64 cannot have
+ * (33 characters) is refused, not quietly decoded to fewer bytes than the sender meant.
+ */
+function isSecretKey(secret: string): boolean {
+  const encoded = secret.slice('whsec_'.length).replace(/=+$/, '')
+  if (encoded.length % 4 === 1) return false
+  const bytes = Buffer.from(encoded, 'base64')
+  return bytes.length >= 24 && bytes.length <= 64 && bytes.toString('base64').replace(/=+$/, '') === encoded
+}
 
 export const CreateWebhookBodySchema = z
   .strictObject({
@@ -36,7 +47,8 @@ export const CreateWebhookBodySchema = z
       .describe('The event types to deliver'),
     secret: z
       .string()
-      .regex(WEBHOOK_SECRET_PATTERN, 'A secret is `whsec_` followed by the base64 of 24 to 64 bytes')
+      .regex(WEBHOOK_SECRET_PATTERN, { message: 'A secret is `whsec_` followed by the base64 of 24 to 64 bytes', abort: true })
+      .refine(isSecretKey, 'A secret is `whsec_` followed by the base64 of 24 to 64 bytes')
       .optional()
       .describe('The signing secret (`whsec_…`, Standard Webhooks format); the server makes one when omitted'),
     description: z.string().max(200).optional().describe('Your note of what it is for'),

@@ -290,6 +290,22 @@ describe.skipIf(CONTRACT_STORE !== 'memory')('webhook registration and target ad
       [{ url: 'https://hooks.example.com/x', events: ['run.started'] }, 'body.events.0', /./],
       [{ url: 'https://hooks.example.com/x', events: ['run.finished', 'run.finished'] }, 'body.events', /at most once/],
       [{ url: 'https://hooks.example.com/x', events: ['run.finished'], secret: 'hunter2' }, 'body.secret', /whsec_/],
+      // 33 base64 characters: no whole number of bytes; 16 bytes: too short a key; 66 bytes: too long.
+      [
+        { url: 'https://hooks.example.com/x', events: ['run.finished'], secret: `whsec_${'A'.repeat(33)}` },
+        'body.secret',
+        /24 to 64 bytes/,
+      ],
+      [
+        { url: 'https://hooks.example.com/x', events: ['run.finished'], secret: `whsec_${Buffer.alloc(16, 7).toString('base64')}` },
+        'body.secret',
+        /24 to 64 bytes/,
+      ],
+      [
+        { url: 'https://hooks.example.com/x', events: ['run.finished'], secret: `whsec_${Buffer.alloc(66, 7).toString('base64')}` },
+        'body.secret',
+        /24 to 64 bytes/,
+      ],
       [{ url: 'https://hooks.example.com/x', events: ['run.finished'], retries: 3 }, 'body.retries', /Unknown field/],
     ]
     for (const [body, field, message] of cases) {
