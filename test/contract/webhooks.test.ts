@@ -154,7 +154,7 @@ describe.each(BACKEND)('webhooks ($name store)', (backend) => {
       const stranger = new StandardWebhook('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw3Q1Xa2uNfUs=')
       expect(() => stranger.verify(body, headers as Record<string, string>)).toThrow()
       expect(() =>
-        new StandardWebhook(webhook.secret).verify(body.replace('alice', 'mallory') + ' ', headers as Record<string, string>),
+        new StandardWebhook(webhook.secret).verify(`${body} `, headers as Record<string, string>),
       ).toThrow()
     }
 
