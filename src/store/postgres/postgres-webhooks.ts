@@ -1,22 +1,14 @@
 import type pg from 'pg'
-import type { DeliveryStatus, WebhookEventType } from '../../schemas/webhooks.ts'
 import type { StoreSignals } from '../run-events.ts'
 import type { DeliveryJob, DeliveryRecord, WebhookRecord, WebhookStore } from '../store.ts'
 
 type Query = <R extends pg.QueryResultRow>(name: string, text: string, values: unknown[]) => Promise<pg.QueryResult<R>>
 
-interface DeliveryRow {
+/** A delivery's row as pg reads it: bigint position as text, attempts as JSON text, a timestamptz as a Date. */
+interface DeliveryRow extends Omit<DeliveryRecord, 'position' | 'attempts' | 'next_attempt_at'> {
   position: string
-  id: string
-  webhook_id: string
-  event_id: string
-  type: WebhookEventType
-  run_id: string
-  body: string
-  status: DeliveryStatus
   attempts: string
   next_attempt_at: Date | null
-  created_at: string
 }
 
 const WEBHOOK_COLUMNS = 'id, user_id, url, events, secret, description, created_at'

@@ -1,4 +1,3 @@
-import type { DeliveryStatus, WebhookEventType } from '../../schemas/webhooks.ts'
 import type { DeliveryRecord, WebhookRecord } from '../store.ts'
 import type { DeliveryRow, SyncWebhookBackend } from '../sync-webhooks.ts'
 import type { Database } from './driver.ts'
@@ -13,18 +12,9 @@ interface WebhookRow {
   created_at: string
 }
 
-interface DeliveryTableRow {
-  position: number
-  id: string
-  webhook_id: string
-  event_id: string
-  type: WebhookEventType
-  run_id: string
-  body: string
-  status: DeliveryStatus
+/** A delivery's row: the record with its attempts as JSON text, and the claim on it. */
+interface DeliveryTableRow extends Omit<DeliveryRecord, 'attempts'> {
   attempts: string
-  next_attempt_at: number | null
-  created_at: string
   lease_until: number | null
   token: number
 }
