@@ -153,9 +153,7 @@ describe.each(BACKEND)('webhooks ($name store)', (backend) => {
       // … and refuses it under another secret, or with its body changed.
       const stranger = new StandardWebhook('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw3Q1Xa2uNfUs=')
       expect(() => stranger.verify(body, headers as Record<string, string>)).toThrow()
-      expect(() =>
-        new StandardWebhook(webhook.secret).verify(`${body} `, headers as Record<string, string>),
-      ).toThrow()
+      expect(() => new StandardWebhook(webhook.secret).verify(`${body} `, headers as Record<string, string>)).toThrow()
     }
 
     const deliveries = await api('alice', 'GET', `/v1/webhooks/${webhook.id}/deliveries`)
