@@ -123,7 +123,7 @@ function waitForQuestions(deps: InboxDeps, userId: string, query: InboxQuery, re
     }
     cleanups.push(
       deps.store.onQuestionAsked((audience) => {
-        if (audience.includes(userId)) void look()
+        if (audience === null || audience.includes(userId)) void look()
       }),
     )
     void look()

@@ -61,7 +61,7 @@ export class RunEvents {
 export class StoreSignals {
   readonly #runnable = new Set<() => void>()
   readonly #finished = new Set<(runId: string) => void>()
-  readonly #asked = new Set<(audience: string[]) => void>()
+  readonly #asked = new Set<(audience: string[] | null) => void>()
   readonly #webhooks = new Set<() => void>()
 
   onWebhooksQueued(listener: () => void): () => void {
@@ -74,13 +74,16 @@ export class StoreSignals {
     for (const listener of [...this.#webhooks]) listener()
   }
 
-  onQuestionAsked(listener: (audience: string[]) => void): () => void {
+  onQuestionAsked(listener: (audience: string[] | null) => void): () => void {
     this.#asked.add(listener)
     return () => void this.#asked.delete(listener)
   }
 
-  /** A question was asked of these users (its run's owner and assignees): inbox long-polls look again. */
-  questionAsked(audience: string[]): void {
+  /**
+   * A question was asked of these users (its run's owner and assignees): their inbox long-polls look
+   * again; null: of anyone (announcements were missed), every held inbox looks again.
+   */
+  questionAsked(audience: string[] | null): void {
     for (const listener of [...this.#asked]) listener(audience)
   }
 

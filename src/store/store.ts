@@ -393,8 +393,12 @@ export interface Store {
   publishText(event: LiveTextEvent): void
   /** Webhooks and the outbox of their deliveries. */
   readonly webhooks: WebhookStore
-  /** Called with who a question is for (its run's owner and assignees) each time one is asked, in any process. */
-  onQuestionAsked(listener: (audience: string[]) => void): () => void
+  /**
+   * Called with who a question is for (its run's owner and assignees) each time one is asked, in any
+   * process; with null when questions may have been asked unheard (notifications were lost for a
+   * while): then every listener looks again.
+   */
+  onQuestionAsked(listener: (audience: string[] | null) => void): () => void
   /** Called when a run may have become ready (created unclaimed, answered, released), in any process. */
   onRunnable(listener: () => void): () => void
   /** Called with the id of each run that finishes (completed, failed, cancelled), in any process. */

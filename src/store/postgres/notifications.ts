@@ -115,10 +115,12 @@ export class Notifications {
     this.#failures = 0
     this.#client = client
     if (reconnected) {
-      this.#options.log('listening again; every held poll and waiting run checks the store')
+      this.#options.log('listening again; every held poll, inbox and waiting run checks the store')
       this.events.emitAll()
       this.signals.runnable()
       this.signals.webhooksQueued()
+      // Questions asked while this process was not listening: every held inbox reads again.
+      this.signals.questionAsked(null)
     }
   }
 
