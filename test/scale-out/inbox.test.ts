@@ -3,8 +3,6 @@ import { describeWithPostgres, useCluster } from '../support/cluster.ts'
 import { call } from '../support/contract.ts'
 import { startRun, untilHeldPolls } from '../support/contract-runs.ts'
 import { START_TIMEOUT_MS } from '../support/parley-process.ts'
-import { DATABASE_URL } from '../support/postgres.ts'
-import { startTcpProxy } from '../support/tcp-proxy.ts'
 import { waitFor } from '../support/wait-for.ts'
 
 /** The inbox across processes: a worker asks, and an inbox held on an API process answers, through PostgreSQL (NOTIFY). */
@@ -35,26 +33,18 @@ describeWithPostgres('the inbox with an API process and a worker on PostgreSQL',
   it(
     'answers an inbox held on an API process that lost its listening connection, when it is back, with the question it did not hear of',
     async () => {
-      if (!DATABASE_URL) throw new Error('no DATABASE_URL')
-      const target = new URL(DATABASE_URL)
-      const own = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) })
-      try {
-        const [one, two] = await Promise.all([cluster.api(), cluster.api({ DATABASE_URL: cluster.urlVia(own) }), cluster.worker()])
-        if (!one || !two) throw new Error('not started')
-        // Held on API 2 with nothing to show; the wait is long, so only a wake-up can answer it with a question.
-        const held = call(two.url, 'GET', '/v1/questions?wait=50')
-        await untilHeldPolls(two.url, 1)
-        await own.cut() // API 2 loses its connections, the listening one included
-        const run = await startRun(one.url, 'one_question')
-        await waitFor(async () => runIdsOf((await call(one.url, 'GET', '/v1/questions')).body).includes(run.id), 'the question asked')
-        await own.restore()
-        // Without the re-check on reconnecting, the poll would end empty when its 50 s are up.
-        const inbox = await held
-        expect(inbox.status).toBe(200)
-        expect(runIdsOf(inbox.body)).toEqual([run.id])
-      } finally {
-        await own.close()
-      }
+      const { one, two, own } = await cluster.apisWithOneCuttable()
+      // Held on API 2 with nothing to show; the wait is long, so only a wake-up can answer it with a question.
+      const held = call(two.url, 'GET', '/v1/questions?wait=50')
+      await untilHeldPolls(two.url, 1)
+      await own.cut() // API 2 loses its connections, the listening one included
+      const run = await startRun(one.url, 'one_question')
+      await waitFor(async () => runIdsOf((await call(one.url, 'GET', '/v1/questions')).body).includes(run.id), 'the question asked')
+      await own.restore()
+      // Without the re-check on reconnecting, the poll would end empty when its 50 s are up.
+      const inbox = await held
+      expect(inbox.status).toBe(200)
+      expect(runIdsOf(inbox.body)).toEqual([run.id])
     },
     START_TIMEOUT_MS * 3,
   )

@@ -5,8 +5,6 @@ import { describeWithPostgres, useCluster } from '../support/cluster.ts'
 import { call } from '../support/contract.ts'
 import { answer, nextQuestion, readLog, startRun, untilHeldPolls } from '../support/contract-runs.ts'
 import { START_TIMEOUT_MS } from '../support/parley-process.ts'
-import { DATABASE_URL } from '../support/postgres.ts'
-import { startTcpProxy } from '../support/tcp-proxy.ts'
 import { waitFor } from '../support/wait-for.ts'
 
 /**
@@ -22,33 +20,25 @@ describeWithPostgres('PostgreSQL out of reach', () => {
   it(
     'for one API process: the polls it held are answered when it is back, with the messages whose notifications it missed',
     async () => {
-      if (!DATABASE_URL) throw new Error('no DATABASE_URL')
-      const target = new URL(DATABASE_URL)
-      const own = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) })
-      try {
-        const [one, two] = await Promise.all([cluster.api(), cluster.api({ DATABASE_URL: cluster.urlVia(own) }), cluster.worker()])
-        if (!one || !two) throw new Error('not started')
-        const runs = await Promise.all(Array.from({ length: 10 }, () => startRun(one.url, 'quiz_loop', { max_rounds: 1 })))
-        const questions = await Promise.all(runs.map((run) => nextQuestion(two.url, run.id)))
-        // Held on API 2, with its listening connection up (the poll went through the store first).
-        const held = runs.map((run, index) =>
-          fetch(`${two.url}/v1/runs/${run.id}/messages?after=${questions[index]?.seq}&wait=40`).then(async (response) => ({
-            status: response.status,
-            page: await response.json(),
-          })),
-        )
-        await untilHeldPolls(two.url, runs.length)
-        await own.cut() // API 2 loses every connection, its listening one included
-        for (const [index, run] of runs.entries()) await answer(one.url, run.id, questions[index]?.id, `note ${index}`)
-        await own.restore()
+      const { one, two, own } = await cluster.apisWithOneCuttable()
+      const runs = await Promise.all(Array.from({ length: 10 }, () => startRun(one.url, 'quiz_loop', { max_rounds: 1 })))
+      const questions = await Promise.all(runs.map((run) => nextQuestion(two.url, run.id)))
+      // Held on API 2, with its listening connection up (the poll went through the store first).
+      const held = runs.map((run, index) =>
+        fetch(`${two.url}/v1/runs/${run.id}/messages?after=${questions[index]?.seq}&wait=40`).then(async (response) => ({
+          status: response.status,
+          page: await response.json(),
+        })),
+      )
+      await untilHeldPolls(two.url, runs.length)
+      await own.cut() // API 2 loses every connection, its listening one included
+      for (const [index, run] of runs.entries()) await answer(one.url, run.id, questions[index]?.id, `note ${index}`)
+      await own.restore()
 
-        // Each poll is answered with its reply — the notification was missed, the re-check on reconnecting was not.
-        for (const [index, poll] of (await Promise.all(held)).entries()) {
-          expect(poll.status).toBe(200)
-          expect(poll.page.messages[0]).toMatchObject({ type: 'reply', content: { answer: `note ${index}` } })
-        }
-      } finally {
-        await own.close()
+      // Each poll is answered with its reply — the notification was missed, the re-check on reconnecting was not.
+      for (const [index, poll] of (await Promise.all(held)).entries()) {
+        expect(poll.status).toBe(200)
+        expect(poll.page.messages[0]).toMatchObject({ type: 'reply', content: { answer: `note ${index}` } })
       }
     },
     START_TIMEOUT_MS * 3,

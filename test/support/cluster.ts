@@ -30,6 +30,11 @@ export interface Cluster {
   command(args: string[], extra?: Record<string, string>): CliProcess
   /** The pid of the worker process holding the run's lease (its id is `host:pid:…`), or null. */
   holderOf(runId: string): Promise<number | null>
+  /**
+   * Two API processes and a worker; the second API reaches PostgreSQL through a proxy of its own
+   * (`own`, closed after the test): `own.cut()` is an outage for that process alone.
+   */
+  apisWithOneCuttable(): Promise<{ one: ServerProcess; two: ServerProcess; own: TcpProxy }>
 }
 
 /**
@@ -39,6 +44,7 @@ export interface Cluster {
 export function useCluster(defaults: Record<string, string> = {}): Cluster {
   const processes = useParleyProcesses()
   let proxy: TcpProxy | undefined
+  const ownProxies: TcpProxy[] = []
   let fresh: ReturnType<typeof freshSchema> | undefined
   beforeEach(async () => {
     if (!DATABASE_URL) return
@@ -47,6 +53,7 @@ export function useCluster(defaults: Record<string, string> = {}): Cluster {
     fresh = freshSchema()
   })
   afterEach(async () => {
+    for (const own of ownProxies.splice(0)) await own.close()
     await proxy?.close()
     await fresh?.drop()
   })
@@ -89,6 +96,16 @@ export function useCluster(defaults: Record<string, string> = {}): Cluster {
       }
     },
     command: (args, extra) => processes.run(args, cleanEnv(env(extra))),
+    async apisWithOneCuttable() {
+      if (!DATABASE_URL) throw new Error('no DATABASE_URL')
+      const target = new URL(DATABASE_URL)
+      const own = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) })
+      ownProxies.push(own)
+      const api = async (extra: Record<string, string> = {}) =>
+        processes.serve([DURABLE_MODULE, '--no-worker'], await freePort(), env(extra))
+      const [one, two] = await Promise.all([api(), api({ DATABASE_URL: urlVia(own) }), this.worker()])
+      return { one, two, own }
+    },
     async worker(extra) {
       const cli = processes.run(['worker', DURABLE_MODULE], cleanEnv(env(extra)))
       await waitForOutput(cli, /parley: worker \S+ ready/, START_TIMEOUT_MS)
