@@ -1,5 +1,5 @@
 import type { Answer, Message } from '../schemas/messages.ts'
-import type { Store } from '../store/store.ts'
+import type { QuestionRecord, Store } from '../store/store.ts'
 import { answerProblem, shownAnswer } from './answers.ts'
 import { ParleyError } from './errors.ts'
 import { jsonBytes } from './run-limits.ts'
@@ -7,14 +7,17 @@ import { jsonBytes } from './run-limits.ts'
 /**
  * Records a reply to a run's question, once: the answer is checked against the question (and the
  * size of a message), and a repeated identical reply returns the first (`created: false`). The caller
- * must have been found allowed to answer already (the run's owner, or an assignee); `answeredBy` is who. The store makes the run `running` again with it.
+ * must have been found allowed to answer already (the run's owner, or an assignee); `answeredBy` is
+ * who, and `known` the question when that check read it already. The store makes the run `running`
+ * again with it.
  */
 export async function replyToQuestion(
   store: Store,
   reply: { runId: string; questionId: string; answer: Answer; maxMessageBytes: number; answeredBy?: string },
+  known?: QuestionRecord,
 ): Promise<{ reply: Message; created: boolean }> {
   const { runId, questionId, answer, maxMessageBytes, answeredBy } = reply
-  const record = await store.getQuestion(runId, questionId, answeredBy)
+  const record = known ?? (await store.getQuestion(runId, questionId))
   if (!record) throw new ParleyError('question_not_found', `Run "${runId}" has no question "${questionId}"`)
   const problem = answerProblem(record.question, answer)
   if (problem) throw new ParleyError('answer_invalid', problem, [{ field: 'body.answer', message: problem }])

@@ -313,9 +313,13 @@ export class RunManager {
   async reply(userId: string, runId: string, questionId: string, answer: Answer): Promise<{ reply: Message; created: boolean }> {
     const store = this.#options.store
     // Not the owner: an assignee of this question may answer it, and nobody else learns the run exists
-    // (both lookups filter by the user in the store, as for every run).
-    if (!(await store.getRun(runId, userId)) && !(await store.getQuestion(runId, questionId, userId))) throw runNotFound(runId)
-    return replyToQuestion(store, { runId, questionId, answer, maxMessageBytes: this.maxMessageBytes, answeredBy: userId })
+    // (both lookups filter by the user in the store, as for every run). The assignee's question, found
+    // here, is not looked up again.
+    const owned = await store.getRun(runId, userId)
+    const assigned = owned ? null : await store.getQuestion(runId, questionId, userId)
+    if (!owned && !assigned) throw runNotFound(runId)
+    const reply = { runId, questionId, answer, maxMessageBytes: this.maxMessageBytes, answeredBy: userId }
+    return replyToQuestion(store, reply, assigned ?? undefined)
   }
 
   /** The inbox (`GET /v1/questions`): the questions `userId` may answer, across runs; see `readInbox`. */
