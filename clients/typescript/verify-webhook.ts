@@ -55,7 +55,7 @@ export interface VerifyWebhookOptions {
  * // node:http; with Express, `express.raw({ type: 'application/json' })` gives req.body as bytes
  * const body = Buffer.concat(await Array.fromAsync(req))
  * try {
- *   const event = await verifyWebhook(process.env.PARLEY_WEBHOOK_SECRET, req.headers, body)
+ *   const event = await verifyWebhook(process.env.PARLEY_WEBHOOK_SECRET ?? '', req.headers, body)
  *   if (event.type === 'question.created') notify(event.data.question)
  *   res.writeHead(204).end()
  * } catch (error) {

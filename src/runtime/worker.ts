@@ -4,6 +4,7 @@ import { loadLlmConfig } from '../config.ts'
 import type { LlmSettings } from '../llm/llm-config.ts'
 import type { ClaimedRun, Lease, RunRecord, Store } from '../store/store.ts'
 import { LeaseLostError } from '../store/store.ts'
+import { definedOnly } from './defined-only.ts'
 import { RunCancelledError, RunParkedError, ServerStoppingError } from './errors.ts'
 import type { WorkflowRegistry } from './registry.ts'
 import { createRegistry } from './registry.ts'
@@ -336,9 +337,4 @@ export class Worker {
 export function createWorker(options: Omit<WorkerOptions, 'registry'> & { workflows: Parameters<typeof createRegistry>[0] }): Worker {
   const { workflows, ...rest } = options
   return new Worker({ ...rest, registry: createRegistry(workflows) })
-}
-
-/** The fields that are set: `{ maxTokensPerRun: undefined }` keeps the default. */
-function definedOnly<T extends object>(partial: Partial<T> | undefined): Partial<T> {
-  return Object.fromEntries(Object.entries(partial ?? {}).filter(([, value]) => value !== undefined)) as Partial<T>
 }

@@ -1,5 +1,6 @@
 import type { DeliveryAttempt } from '../../schemas/webhooks.ts'
 import type { DeliveryJob, DeliveryNext, WebhookStore } from '../../store/store.ts'
+import { definedOnly } from '../defined-only.ts'
 import { sendWebhook } from './send.ts'
 
 export interface WebhookDeliveryOptions {
@@ -159,8 +160,4 @@ export class WebhookDispatcher {
       this.#wake = done
     })
   }
-}
-
-function definedOnly<T extends object>(options: T): Partial<T> {
-  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>
 }
