@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { logApiRoundTrip } from './adapters/log-api.ts'
 import { createHttpClient } from './http-client.ts'
 import { SERVER_CPU } from './machine.ts'
+import { PARLEY_BIN } from './parley-command.ts'
 import type { Launched } from './processes.ts'
 import { freePort, launch, waitForHttp } from './processes.ts'
 import { parleyEnv, REPO } from './targets.ts'
@@ -121,7 +122,7 @@ export async function countInstructions(
     '--instr-atstart=no',
     `--callgrind-out-file=${join(outDir, 'callgrind.out')}`,
     'node',
-    'scripts/parley.mjs',
+    PARLEY_BIN,
     'serve',
     'bench/workflows.ts',
     ...store,

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import pg from 'pg'
 import { SERVER_CPU } from './machine.ts'
+import { PARLEY_BIN } from './parley-command.ts'
 import type { Launched } from './processes.ts'
 import { launch } from './processes.ts'
 import type { SampledPart } from './target-sample.ts'
@@ -30,7 +31,7 @@ export async function postgresTarget(options: {
     PARLEY_PG_POOL_SIZE: '20',
   }
   const profile = options.profile ? ['--cpu-prof', `--cpu-prof-dir=${options.profile}`] : []
-  const node = (args: string[]) => ['node', ...profile, 'scripts/parley.mjs', ...args]
+  const node = (args: string[]) => ['node', ...profile, PARLEY_BIN, ...args]
   const repo = join(import.meta.dirname, '..')
   const worker = launch('parley-postgres worker', node(['worker', 'bench/workflows.ts']), {
     cwd: repo,

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util'
 import type { GuardLine, InstructionResult } from './instructions.ts'
 import { BASELINE_FILE, countInstructions, guard, hasCallgrind, INSTRUCTION_SCENARIOS, readBaseline, renderGuard } from './instructions.ts'
 import { LOAD_CPU, machineInfo } from './machine.ts'
+import { buildParley } from './parley-command.ts'
 import { BENCH_DATABASE_URL } from './postgres-target.ts'
 import { hasTaskset, killAll } from './processes.ts'
 import type { BenchResults, PeerStatus } from './report.ts'
@@ -118,6 +119,7 @@ const profileDir = values.profile ? join(workDir, 'profiles') : null
 if (profileDir) mkdirSync(profileDir)
 const context: TargetContext = { workDir, profileDir, log }
 log(`${values.quick ? 'quick' : 'full'} run; logs in ${workDir}`)
+buildParley(log)
 
 const results: BenchResults = {
   mode: values.quick ? 'quick' : 'full',

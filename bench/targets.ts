@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { SERVER_CPU } from './machine.ts'
+import { PARLEY_BIN } from './parley-command.ts'
 import { langgraph } from './peers/langgraph.ts'
 import { mastra } from './peers/mastra.ts'
 import type { PeerDefinition } from './peers/peer.ts'
@@ -94,7 +95,7 @@ export async function startTarget(name: TargetName, context: TargetContext, clie
     const store = name === 'parley-memory' ? ['--store', 'memory'] : ['--store', 'sqlite', '--db', join(context.workDir, `${started}.db`)]
     // The same workflows with `resume: false`: no journal, the baseline of what journaling costs.
     const module = name === 'parley-sqlite-nojournal' ? 'bench/workflows-nojournal.ts' : 'bench/workflows.ts'
-    const command = ['node', ...profile, 'scripts/parley.mjs', 'serve', module, ...store, '--port', String(port)]
+    const command = ['node', ...profile, PARLEY_BIN, 'serve', module, ...store, '--port', String(port)]
     launched = launch(name, command, { cwd: REPO, env: parleyEnv(), cpu: SERVER_CPU, logFile })
   } else {
     const peer = PEERS[name]

@@ -1,4 +1,4 @@
-import { defineWorkflow } from '../src/runtime/define-workflow.ts'
+import { defineWorkflow } from 'parley-server'
 import { one_question as journaled } from './workflows.ts'
 
 /**

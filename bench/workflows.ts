@@ -1,5 +1,5 @@
+import { defineWorkflow } from 'parley-server'
 import { z } from 'zod'
-import { defineWorkflow } from '../src/runtime/define-workflow.ts'
 
 /**
  * The workflows the bench serves (`parley serve bench/workflows.ts`): no LLM, no sleeps, so
