@@ -1,8 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
-import type { MiddlewareHandler } from 'hono'
+import type { Context, Next } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
-import { methodNotAllowed } from 'hono/method-not-allowed'
 import type { LlmSettings } from '../llm/llm-config.ts'
 import type { RuntimeLimits } from '../runtime/create-runtime.ts'
 import { createRuntime } from '../runtime/create-runtime.ts'
@@ -14,9 +13,10 @@ import type { WorkerOptions } from '../runtime/worker.ts'
 import { fieldErrors } from '../schemas/problem.ts'
 import type { Store } from '../store/store.ts'
 import type { AppEnv } from './app-env.ts'
+import { createAllowedMethods } from './method-not-allowed.ts'
 import { createHostCheck } from './middleware/allowed-hosts.ts'
 import type { AuthOptions } from './middleware/auth.ts'
-import { createAuthMiddleware, isAuthOn } from './middleware/auth.ts'
+import { createAuthenticator, isAuthOn } from './middleware/auth.ts'
 import { openapiDocumentConfig } from './openapi-config.ts'
 import { handleError, problemOf, problemResponse } from './problem.ts'
 import { registerProblemResponses } from './responses.ts'
@@ -99,7 +99,8 @@ export interface ParleyApp {
   readonly hono: OpenAPIHono<AppEnv>
   readonly runs: RunManager
   readonly store: Store
-  fetch(request: Request): Response | Promise<Response>
+  /** Answers a request; `env` is the adapter's bindings (@hono/node-server's `{ incoming, outgoing }`). */
+  fetch(request: Request, env?: unknown): Response | Promise<Response>
   /** In-process request, for tests: `app.request('/v1/workflows')`. */
   request: OpenAPIHono<AppEnv>['request']
   /** The OpenAPI 3.1 document of this app (its workflows included). */
@@ -132,7 +133,17 @@ export function createApp(options: CreateAppOptions): ParleyApp {
     },
   })
   app.onError(handleError)
-  app.notFound((c) => problemResponse(c, problemOf('route_not_found', `No endpoint ${c.req.method} ${new URL(c.req.url).pathname}`)))
+  const allowedMethods = createAllowedMethods(app)
+  app.notFound((c) => {
+    const methods = allowedMethods(c.req.path)
+    if (methods.length === 0 || methods.includes(c.req.method)) {
+      return problemResponse(c, problemOf('route_not_found', `No endpoint ${c.req.method} ${new URL(c.req.url).pathname}`))
+    }
+    // Set before the response is made: headers added to a made one are lost when HEAD's
+    // bodiless copy of it is taken (@hono/node-server's lightweight Response copies its init).
+    c.header('Allow', methods.join(', '))
+    return problemResponse(c, problemOf('method_not_allowed', `${c.req.method} is not allowed here; use ${methods.join(', ')}`, c.req.path))
+  })
 
   if (options.corsOrigins && options.corsOrigins.length > 0) {
     app.use(
@@ -144,41 +155,44 @@ export function createApp(options: CreateAppOptions): ParleyApp {
       }),
     )
   }
+  // Two middlewares in front of the routes, each doing all it can without suspending: every level
+  // of Hono's chain is one more async frame a held long-poll keeps alive, and work on every request
+  // (npm run bench -- --only idle).
+  //
   // Open mode answers only for loopback and the listed hosts (DNS rebinding); keys protect the rest.
   const authOn = isAuthOn(options.auth)
-  if (!authOn) app.use('*', createHostCheck(options.allowedHosts ?? []))
-  const provide: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const checkHost = authOn ? undefined : createHostCheck(options.allowedHosts ?? [])
+  app.use('*', (c, next) => {
+    checkHost?.(c)
     c.set('runs', runs)
     c.set('registry', registry)
     c.set('webhooks', webhooks)
-    await next()
-  }
-  app.use('*', provide)
-  app.use(
-    '*',
-    methodNotAllowed({
-      app,
-      onMethodNotAllowed: (c, methods) => {
-        const problem = problemOf('method_not_allowed', `${c.req.method} is not allowed here; use ${methods.join(', ')}`, c.req.path)
-        const response = problemResponse(c, problem)
-        response.headers.set('Allow', methods.join(', '))
-        return response
-      },
-    }),
-  )
+    return next()
+  })
   const limitBody = bodyLimit({
     maxSize: maxBodyBytes,
     onError: () => {
       throw new ParleyError('payload_too_large', `Request bodies are limited to ${maxBodyBytes} bytes`)
     },
   })
-  // Who is calling is decided first, from the headers alone: a stranger's body is never read (a
-  // 2 MB unauthenticated upload is a 401, not 413 after reading a megabyte of it).
-  app.use('/v1/*', createAuthMiddleware(options.auth))
+  const authenticate = createAuthenticator(options.auth)
   // GET and HEAD carry no body here. Asking for one (bodyLimit reads `c.req.raw.body`) makes
   // @hono/node-server build a full fetch Request for every long-poll: ~12% of the server's CPU in
   // the round-trip bench (`npm run bench`, README: Performance).
-  app.use('/v1/*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)))
+  const proceed = (c: Context<AppEnv>, next: Next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next))
+  // Who is calling is decided first, from the headers alone: a stranger's body is never read (a
+  // 2 MB unauthenticated upload is a 401, not 413 after reading a megabyte of it).
+  app.use('/v1/*', (c, next) => {
+    const userId = authenticate(c)
+    if (typeof userId === 'string') {
+      c.set('userId', userId)
+      return proceed(c, next)
+    }
+    return userId.then((id) => {
+      c.set('userId', id)
+      return proceed(c, next)
+    })
+  })
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
     scheme: 'bearer',
@@ -231,7 +245,7 @@ export function createApp(options: CreateAppOptions): ParleyApp {
     hono: app,
     runs,
     store,
-    fetch: (request) => app.fetch(request),
+    fetch: (request, env) => app.fetch(request, env),
     request: app.request,
     openapi: () => app.getOpenAPI31Document(documentConfig),
     async close() {

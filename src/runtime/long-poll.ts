@@ -12,8 +12,11 @@ export interface MessageWait {
   /** Bytes of messages the page holds at most (always at least one message); unbounded when absent. */
   maxBytes?: number | undefined
   waitMs: number
-  /** The client's connection: aborted when it goes away, which ends the wait at once. */
-  signal?: AbortSignal | undefined
+  /**
+   * The client's connection, asked for only when the poll is about to wait (making it may cost:
+   * src/http/client-gone.ts): aborted when the client goes away, which ends the wait at once.
+   */
+  clientGone?: (() => AbortSignal) | undefined
   /** The server is stopping: the wait ends at once with what it has, and a new one does not begin. */
   stopping?: Stopping | undefined
   /** Counts the polls held open right now (for /healthz). */
@@ -68,6 +71,7 @@ export function waitForMessages(store: Store, wait: MessageWait, firstPage: () =
     let forgetStop = () => undefined as unknown
     let forgetWake = () => undefined as unknown
     let release = () => undefined as unknown
+    let signal: AbortSignal | undefined
 
     const ready = (candidate: RunState) => candidate.last_seq > wait.after || isFinished(candidate.status)
     const finish = (outcome: MessagePageData | Error) => {
@@ -77,7 +81,7 @@ export function waitForMessages(store: Store, wait: MessageWait, firstPage: () =
       release()
       unsubscribe()
       clearTimeout(timer)
-      wait.signal?.removeEventListener('abort', onAbort)
+      signal?.removeEventListener('abort', onAbort)
       forgetStop()
       forgetWake()
       outcome instanceof Error ? reject(outcome) : resolve(outcome)
@@ -130,7 +134,8 @@ export function waitForMessages(store: Store, wait: MessageWait, firstPage: () =
         reading = false
         if (page.messages.length > 0 || isFinished(page.status)) return finish(page)
         state = stateOf(page)
-        if (wait.signal?.aborted) return finish({ messages: [], ...state })
+        signal = wait.clientGone?.()
+        if (signal?.aborted) return finish({ messages: [], ...state })
         try {
           if (wait.hold) release = wait.hold(wait.waitMs)
         } catch (error) {
@@ -147,7 +152,7 @@ export function waitForMessages(store: Store, wait: MessageWait, firstPage: () =
             fail(error)
           }
         }, wait.waitMs)
-        wait.signal?.addEventListener('abort', onAbort, { once: true })
+        signal?.addEventListener('abort', onAbort, { once: true })
         // Answered with the state in hand, never a reset connection: the client polls again from the same cursor.
         forgetStop = wait.stopping?.onStop(onAbort) ?? forgetStop
         forgetWake = wait.wakeOn?.(onAbort) ?? forgetWake

@@ -44,6 +44,7 @@ export interface FollowLog {
  */
 export async function* followLog(follow: FollowLog): AsyncGenerator<MessagePageData, void, undefined> {
   const { first, release } = await follow.open()
+  const signal = follow.signal
   try {
     let after = follow.after
     let page = first
@@ -61,7 +62,7 @@ export async function* followLog(follow: FollowLog): AsyncGenerator<MessagePageD
           limit: follow.limit,
           maxBytes: follow.maxBytes,
           waitMs: follow.heartbeatMs,
-          signal: follow.signal,
+          clientGone: signal && (() => signal),
           stopping: follow.stopping,
         },
         () => follow.readPage(from),

@@ -64,8 +64,8 @@ export interface MessagePoll {
   after: number
   limit: number
   waitMs: number
-  /** The client's connection, read only when the poll waits (building it may cost; see long-poll.ts). */
-  readonly signal?: AbortSignal | undefined
+  /** The client's connection, asked for only when the poll waits (making it may cost; see long-poll.ts). */
+  readonly clientGone?: (() => AbortSignal) | undefined
   /** Also the live text of replies being generated (`deltas=true`); a held poll answers when more arrives. */
   deltas?: boolean | undefined
   /** How many deltas the client's previous page from the same cursor had: a poll with other ones answers at once. */
@@ -196,7 +196,7 @@ export class RunManager {
    * The long-poll of a run's log: the messages after `poll.after` at once if there are any (or the
    * run has finished), else the first to come within `poll.waitMs`. Counts among `userId`'s held polls.
    */
-  async pollMessages(userId: string, runId: string, poll: MessagePoll): Promise<MessagePageData & { deltas?: TextDelta[] }> {
+  pollMessages(userId: string, runId: string, poll: MessagePoll): Promise<MessagePageData & { deltas?: TextDelta[] }> {
     const firstPage = async () => {
       const { run, messages } = await this.readOwnedPage(userId, runId, poll.after, poll.limit)
       return { messages, ...stateOf(run) }
@@ -207,17 +207,16 @@ export class RunManager {
       limit: poll.limit,
       maxBytes: this.maxPageBytes,
       waitMs: poll.waitMs,
-      get signal() {
-        return poll.signal
-      },
+      clientGone: poll.clientGone,
       stopping: this.#stopping,
       gauge: this.polls,
       hold: (waitMs: number) => this.#heldPolls.hold(userId, waitMs),
       wakeOn: poll.deltas ? (answer: () => void) => this.#wakeOnDelta(runId, poll.after, poll.deltasSeen ?? 0, answer) : undefined,
     }
-    const page = await waitForMessages(this.#options.store, wait, firstPage)
-    if (!poll.deltas) return page
-    return { ...page, deltas: this.#pendingDeltas(runId, page.messages.at(-1)?.seq ?? poll.after) }
+    // The wait's own promise, not an async function awaiting it: one frame fewer held per waiting poll.
+    const waiting = waitForMessages(this.#options.store, wait, firstPage)
+    if (!poll.deltas) return waiting
+    return waiting.then((page) => ({ ...page, deltas: this.#pendingDeltas(runId, page.messages.at(-1)?.seq ?? poll.after) }))
   }
 
   /** The live text that follows the message at `through`: what a page ending there carries. */

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import * as examples from '../../src/examples/index.ts'
 import type { ParleyApp } from '../../src/http/app.ts'
 import { createApp } from '../../src/http/app.ts'
+import { serve } from '../../src/server.ts'
 import { ContractViolation, call, checkResponse, documentedOperationIds } from '../support/contract.ts'
 import { CONTRACT_STORE, contractStore } from '../support/contract-store.ts'
 
@@ -137,6 +138,28 @@ describe('requests outside the contract', () => {
     expect(wrong.status).toBe(405)
     expect(wrong.body.code).toBe('method_not_allowed')
     expect(wrong.headers.get('allow')).toContain('GET')
+  })
+
+  it('says which methods a path takes, over HTTP too, HEAD included, and a 404 where none does', async () => {
+    const server = await serve(app, { port: 0 })
+    try {
+      for (const [method, path, allow] of [
+        ['HEAD', '/v1/workflows/greet/runs', 'POST'],
+        ['PUT', '/v1/runs/some-run/messages', 'GET, HEAD'],
+        ['DELETE', '/v1/runs', 'GET, HEAD, POST'],
+      ]) {
+        const wrong = await call(server.url, method, path)
+        expect(wrong.status, `${method} ${path}`).toBe(405)
+        const allowed = wrong.headers.get('allow')?.split(', ').sort().join(', ')
+        expect(allowed, `${method} ${path}`).toBe(allow)
+        if (method !== 'HEAD') expect(wrong.body.code).toBe('method_not_allowed')
+      }
+      const nowhere = await call(server.url, 'PUT', '/v1/nope')
+      expect(nowhere.status).toBe(404)
+      expect(nowhere.headers.get('allow')).toBeNull()
+    } finally {
+      await server.close()
+    }
   })
 })
 

@@ -1,6 +1,5 @@
-import { createMiddleware } from 'hono/factory'
+import type { Context } from 'hono'
 import { ParleyError } from '../../runtime/errors.ts'
-import type { AppEnv } from '../app-env.ts'
 
 /** The names a browser sends for this machine itself, at any port. */
 const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]']
@@ -20,21 +19,34 @@ interface AllowedHost {
  * `10.0.0.5:8008`, …; without a port, any port); any other gets 421 `host_not_allowed` (RFC 9110
  * §15.5.20: this server does not answer for that name). With auth on, the keys protect it instead.
  *
- * A request without `Host` (an in-process `app.fetch`) passes: browsers always send one.
+ * A request without `Host` (an in-process `app.fetch`) passes: browsers always send one. Throws
+ * the 421 (the app's error path answers it).
  */
-export function createHostCheck(allowed: readonly string[]) {
+export function createHostCheck(allowed: readonly string[]): (c: Context) => void {
   const hosts = [...LOOPBACK_HOSTS, ...allowed].map(parseAllowedHost)
-  return createMiddleware<AppEnv>(async (c, next) => {
+  // A client sends the same Host on every request: each value is judged once (a few kept).
+  const judged = new Map<string, boolean>()
+  return (c) => {
     const header = c.req.header('host')
-    if (header !== undefined && !hosts.some((host) => matches(host, header))) {
+    if (header === undefined) return
+    let allowedHeader = judged.get(header)
+    if (allowedHeader === undefined) {
+      const url = hostUrl(header)
+      allowedHeader = url !== null && hosts.some((host) => matches(host, url))
+      if (judged.size >= JUDGED_HOSTS_KEPT) judged.clear()
+      judged.set(header, allowedHeader)
+    }
+    if (!allowedHeader) {
       throw new ParleyError(
         'host_not_allowed',
         'This server has no API keys, so it answers only requests for localhost or a host listed in PARLEY_ALLOWED_HOSTS',
       )
     }
-    return next()
-  })
+  }
 }
+
+/** How many distinct Host values the check remembers its answer for (a stranger's many names start it over). */
+const JUDGED_HOSTS_KEPT = 64
 
 /** `parley.internal`, `10.0.0.5:8008`, `[fd00::5]`: refuses anything else (a scheme, a path, a wildcard). */
 export function parseAllowedHost(entry: string): AllowedHost {
@@ -47,9 +59,8 @@ export function parseAllowedHost(entry: string): AllowedHost {
   return { hostname: url.hostname, port: /:\d+$/.test(entry.trim()) ? portOf(url) : null }
 }
 
-function matches(allowed: AllowedHost, header: string): boolean {
-  const url = hostUrl(header)
-  return url !== null && url.hostname === allowed.hostname && (allowed.port === null || portOf(url) === allowed.port)
+function matches(allowed: AllowedHost, url: URL): boolean {
+  return url.hostname === allowed.hostname && (allowed.port === null || portOf(url) === allowed.port)
 }
 
 /** `host[:port]` as a URL, or null when it is anything more (a scheme, a path, credentials) or not a host at all. */

@@ -1,6 +1,5 @@
-import { createMiddleware } from 'hono/factory'
+import type { Context } from 'hono'
 import { ParleyError } from '../../runtime/errors.ts'
-import type { AppEnv } from '../app-env.ts'
 import { ApiKeyDigests } from './api-key-digests.ts'
 
 export const ANONYMOUS_USER = 'anonymous'
@@ -28,21 +27,23 @@ export function isAuthOn(options: AuthOptions | undefined): boolean {
 /**
  * Off when neither keys nor a hook are given: everyone is the one anonymous user. Throws when an
  * API key is shorter than 16 characters, naming its entry.
+ *
+ * The function it returns names the caller of a request, or throws 401 `unauthorized`: at once
+ * from the headers (an API key, or open mode), a promise only when the hook is asked.
  */
-export function createAuthMiddleware(options: AuthOptions | undefined) {
+export function createAuthenticator(options: AuthOptions | undefined): (c: Context) => string | Promise<string> {
   const keys = new ApiKeyDigests(options?.apiKeys ?? {}, 'auth.apiKeys')
   const hook = options?.authenticate
-  const enabled = isAuthOn(options)
-  return createMiddleware<AppEnv>(async (c, next) => {
-    if (!enabled) {
-      c.set('userId', ANONYMOUS_USER)
-      return next()
-    }
+  if (!isAuthOn(options)) return () => ANONYMOUS_USER
+  const refuse = (): never => {
+    throw new ParleyError('unauthorized', 'Send a valid API key as "Authorization: Bearer <key>"')
+  }
+  return (c) => {
     const header = c.req.header('authorization') ?? ''
     const bearer = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim()
-    const userId = (bearer !== undefined ? keys.userOf(bearer) : undefined) ?? (hook ? await hook(c.req.raw) : null)
-    if (!userId) throw new ParleyError('unauthorized', 'Send a valid API key as "Authorization: Bearer <key>"')
-    c.set('userId', userId)
-    return next()
-  })
+    const userId = bearer !== undefined ? keys.userOf(bearer) : undefined
+    if (userId) return userId
+    if (!hook) return refuse()
+    return Promise.resolve(hook(c.req.raw)).then((hooked) => hooked || refuse())
+  }
 }

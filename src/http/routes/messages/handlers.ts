@@ -4,34 +4,35 @@ import { ParleyError } from '../../../runtime/errors.ts'
 import type { Message, TextDelta } from '../../../schemas/messages.ts'
 import { StoreUnavailableError } from '../../../store/store.ts'
 import type { AppEnv } from '../../app-env.ts'
+import { clientGoneSignal } from '../../client-gone.ts'
 import type { listMessagesRoute, streamRunEventsRoute } from './routes.ts'
 
-export const listMessages: RouteHandler<typeof listMessagesRoute, AppEnv> = async (c) => {
+export const listMessages: RouteHandler<typeof listMessagesRoute, AppEnv> = (c) => {
   const { run_id: runId } = c.req.valid('param')
   const query = c.req.valid('query')
-  const page = await c.var.runs.pollMessages(c.var.userId, runId, {
+  const polled = c.var.runs.pollMessages(c.var.userId, runId, {
     after: query.after,
     limit: query.limit,
     waitMs: query.wait * 1000,
     deltas: query.deltas === 'true',
     deltasSeen: query.deltas_seen,
-    // Read only if the poll waits: on @hono/node-server the signal comes with a full fetch Request
-    // built on demand, which a poll answered at once does not need.
-    get signal() {
-      return c.req.raw.signal
-    },
+    // Made only if the poll waits: a poll answered at once never needs it.
+    clientGone: () => clientGoneSignal(c),
   })
-  const last = page.messages.at(-1)
-  return c.json(
-    {
-      messages: page.messages,
-      next_after: last ? last.seq : Math.min(query.after, page.last_seq),
-      run_status: page.status,
-      last_seq: page.last_seq,
-      ...(page.deltas === undefined ? {} : { deltas: page.deltas }),
-    },
-    200,
-  )
+  // Not an async function awaiting the page: a held poll keeps one frame fewer alive.
+  return polled.then((page) => {
+    const last = page.messages.at(-1)
+    return c.json(
+      {
+        messages: page.messages,
+        next_after: last ? last.seq : Math.min(query.after, page.last_seq),
+        run_status: page.status,
+        last_seq: page.last_seq,
+        ...(page.deltas === undefined ? {} : { deltas: page.deltas }),
+      },
+      200,
+    )
+  })
 }
 
 export const streamRunEvents: RouteHandler<typeof streamRunEventsRoute, AppEnv> = async (c) => {

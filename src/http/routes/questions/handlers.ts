@@ -1,5 +1,6 @@
 import type { RouteHandler } from '@hono/zod-openapi'
 import type { AppEnv } from '../../app-env.ts'
+import { clientGoneSignal } from '../../client-gone.ts'
 import type { listQuestionsRoute } from './routes.ts'
 
 export const listQuestions: RouteHandler<typeof listQuestionsRoute, AppEnv> = async (c) => {
@@ -13,7 +14,7 @@ export const listQuestions: RouteHandler<typeof listQuestionsRoute, AppEnv> = as
     waitMs: query.wait * 1000,
     // Read only if the poll waits (see listMessages).
     get signal() {
-      return c.req.raw.signal
+      return clientGoneSignal(c)
     },
   })
   return c.json(page, 200)
