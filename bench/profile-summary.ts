@@ -4,7 +4,10 @@ import { readFileSync } from 'node:fs'
  * Where a `--cpu-prof` profile spent its time: self time by function and by package, so a
  * hot path can be named without opening DevTools.
  *
- *   node --import tsx bench/profile-summary.ts <file.cpuprofile> [top=25]
+ *   node --import tsx bench/profile-summary.ts <file.cpuprofile> [top=25] [skip-seconds=0]
+ *
+ * `skip-seconds` leaves out the profile's first seconds (starting up: module loading and
+ * compiling), so a steady load's hot path is what is summed.
  */
 
 interface ProfileNode {
@@ -19,7 +22,7 @@ interface Profile {
   timeDeltas: number[]
 }
 
-const [file, topArg] = process.argv.slice(2)
+const [file, topArg, skipArg] = process.argv.slice(2)
 if (!file) {
   console.error('usage: profile-summary.ts <file.cpuprofile> [top]')
   process.exit(2)
@@ -27,8 +30,15 @@ if (!file) {
 const top = Number(topArg ?? 25)
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile
 const byId = new Map(profile.nodes.map((node) => [node.id, node]))
+const skipMicros = Number(skipArg ?? 0) * 1e6
 const selfMicros = new Map<number, number>()
-for (const [index, id] of profile.samples.entries()) selfMicros.set(id, (selfMicros.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0))
+let elapsed = 0
+for (const [index, id] of profile.samples.entries()) {
+  const delta = profile.timeDeltas[index] ?? 0
+  elapsed += delta
+  // Idle is not work: the shares below are of the time the process was busy.
+  if (elapsed >= skipMicros && byId.get(id)?.callFrame.functionName !== '(idle)') selfMicros.set(id, (selfMicros.get(id) ?? 0) + delta)
+}
 const total = [...selfMicros.values()].reduce((sum, value) => sum + value, 0)
 
 function packageOf(url: string): string {
@@ -78,7 +88,7 @@ const print = (title: string, entries: Map<string, number>) => {
     console.log(`  ${((micros / total) * 100).toFixed(1).padStart(5)}%  ${(micros / 1000).toFixed(0).padStart(7)} ms  ${key}`)
   }
 }
-console.log(`${file}: ${(total / 1e6).toFixed(1)} s sampled`)
+console.log(`${file}: ${(total / 1e6).toFixed(1)} s busy`)
 print('self time by package', byPackage)
 print('self time by function', byFunction)
 print('inclusive time by function (self + callees)', inclusive)

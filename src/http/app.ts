@@ -1,6 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
 import type { Context, Next } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
 import type { LlmSettings } from '../llm/llm-config.ts'
 import type { RuntimeLimits } from '../runtime/create-runtime.ts'
@@ -19,6 +18,7 @@ import type { AuthOptions } from './middleware/auth.ts'
 import { createAuthenticator, isAuthOn } from './middleware/auth.ts'
 import { openapiDocumentConfig } from './openapi-config.ts'
 import { handleError, problemOf, problemResponse } from './problem.ts'
+import { createBodyReader } from './request-body.ts'
 import { registerProblemResponses } from './responses.ts'
 import { listMessages, streamRunEvents } from './routes/messages/handlers.ts'
 import { listMessagesRoute, streamRunEventsRoute } from './routes/messages/routes.ts'
@@ -169,17 +169,10 @@ export function createApp(options: CreateAppOptions): ParleyApp {
     c.set('webhooks', webhooks)
     return next()
   })
-  const limitBody = bodyLimit({
-    maxSize: maxBodyBytes,
-    onError: () => {
-      throw new ParleyError('payload_too_large', `Request bodies are limited to ${maxBodyBytes} bytes`)
-    },
-  })
+  const readBody = createBodyReader(maxBodyBytes)
   const authenticate = createAuthenticator(options.auth)
-  // GET and HEAD carry no body here. Asking for one (bodyLimit reads `c.req.raw.body`) makes
-  // @hono/node-server build a full fetch Request for every long-poll: ~12% of the server's CPU in
-  // the round-trip bench (`npm run bench`, README: Performance).
-  const proceed = (c: Context<AppEnv>, next: Next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next))
+  // GET and HEAD carry no body here: nothing to read (src/http/request-body.ts).
+  const proceed = (c: Context<AppEnv>, next: Next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : readBody(c, next))
   // Who is calling is decided first, from the headers alone: a stranger's body is never read (a
   // 2 MB unauthenticated upload is a 401, not 413 after reading a megabyte of it).
   app.use('/v1/*', (c, next) => {

@@ -147,7 +147,7 @@ describe('requests outside the contract', () => {
         ['HEAD', '/v1/workflows/greet/runs', 'POST'],
         ['PUT', '/v1/runs/some-run/messages', 'GET, HEAD'],
         ['DELETE', '/v1/runs', 'GET, HEAD, POST'],
-      ]) {
+      ] as const) {
         const wrong = await call(server.url, method, path)
         expect(wrong.status, `${method} ${path}`).toBe(405)
         const allowed = wrong.headers.get('allow')?.split(', ').sort().join(', ')

@@ -77,6 +77,39 @@ describe('body size', () => {
   })
 })
 
+describe('bodies read over HTTP', () => {
+  it('reads a chunked body whose characters are split between chunks, a leading BOM dropped as fetch does', async () => {
+    app = createApp({ workflows: [echo] })
+    const server = await serve(app, { port: 0 })
+    try {
+      const text = 'naïve café — 日本語 ✓'
+      const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify({ workflow: 'echo', params: { text } }))])
+      const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpRequest(
+          `${server.url}/v1/runs`,
+          { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } },
+          (res) => {
+            let answer = ''
+            res.setEncoding('utf8')
+            res.on('data', (chunk: string) => {
+              answer += chunk
+            })
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: answer }))
+          },
+        )
+        req.on('error', reject)
+        // Three bytes at a time: the BOM alone, then every multi-byte character cut somewhere.
+        for (let at = 0; at < bytes.length; at += 3) req.write(bytes.subarray(at, at + 3))
+        req.end()
+      })
+      expect(status).toBe(201)
+      expect(JSON.parse(body).params).toEqual({ text })
+    } finally {
+      await server.close()
+    }
+  })
+})
+
 describe('long-poll bounds: wait and limit', () => {
   async function finishedRun() {
     const created = await send(app, 'POST', '/v1/runs', { body: { workflow: 'echo', params: { text: 'hi' } } })
