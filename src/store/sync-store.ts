@@ -314,10 +314,14 @@ export function createSyncStore(backend: SyncBackend): SyncStore {
     },
 
     async claimRuns(owner, { limit, leaseMs }) {
+      const nowMs = Date.now()
+      const ready = backend.readyRunIds(nowMs, limit)
+      // Nothing ready, nothing to write: no transaction (the worker asks after every run's step).
+      // Read just before it, with no await between, the list is what the transaction would read.
+      if (ready.length === 0) return []
       return backend.transaction(() => {
-        const nowMs = Date.now()
         const claimed: ClaimedRun[] = []
-        for (const runId of backend.readyRunIds(nowMs, limit)) {
+        for (const runId of ready) {
           const run = backend.loadRun(runId)
           const lease = backend.loadLease(runId)
           if (!run || !lease || isFinished(run.status)) continue

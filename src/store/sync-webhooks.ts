@@ -16,6 +16,8 @@ export interface DeliveryRow extends DeliveryRecord {
 /** The webhook primitives of a backend with synchronous transactions (memory, SQLite): it stores and loads; the rules are here. */
 export interface SyncWebhookBackend {
   insertWebhook(webhook: WebhookRecord): void
+  /** How many webhooks there are, every user's. */
+  countWebhooks(): number
   /** The user's webhooks, oldest first. */
   webhooksOf(userId: string): WebhookRecord[]
   /** Deletes the user's webhook with its deliveries; false when there was none. */
@@ -41,17 +43,24 @@ export type SyncWebhooks = WebhookStore & {
 }
 
 export function createSyncWebhooks(backend: SyncWebhookBackend, transaction: <T>(work: () => T) => T, signals: StoreSignals): SyncWebhooks {
+  // This process is the only one writing the store (memory; SQLite holds its file), and webhooks
+  // are made and deleted here: while there are none, a change queues nothing and asks nothing.
+  let registered = backend.countWebhooks()
   return {
     queue(event) {
+      if (registered === 0) return
       const webhooks = backend.subscribers([...new Set(event.users)], event.type)
+      if (webhooks.length === 0) return
+      // One id for the event, whoever receives it: the receivers' deduplication key.
+      const eventId = randomUUID()
       for (const webhook of webhooks) {
         backend.insertDelivery({
           id: randomUUID(),
           webhook_id: webhook.id,
-          event_id: event.id,
+          event_id: eventId,
           type: event.type,
           run_id: event.run_id,
-          body: eventBody(event, webhook.user_id),
+          body: eventBody(event, eventId, webhook.user_id),
           status: 'pending',
           attempts: [],
           next_attempt_at: Date.now(),
@@ -61,13 +70,15 @@ export function createSyncWebhooks(backend: SyncWebhookBackend, transaction: <T>
         })
       }
       // Listeners only schedule a look: the claim that follows runs after this transaction.
-      if (webhooks.length > 0) signals.webhooksQueued()
+      signals.webhooksQueued()
     },
 
     async create(webhook, max) {
       return transaction(() => {
         if (backend.webhooksOf(webhook.user_id).length >= max) return false
         backend.insertWebhook(webhook)
+        // Counted before the commit: a count too high costs a query, never a delivery.
+        registered += 1
         return true
       })
     },
@@ -81,7 +92,10 @@ export function createSyncWebhooks(backend: SyncWebhookBackend, transaction: <T>
     },
 
     async delete(webhookId, userId) {
-      return transaction(() => backend.deleteWebhook(webhookId, userId))
+      const deleted = transaction(() => backend.deleteWebhook(webhookId, userId))
+      // Counted once committed: a count too low would skip a webhook that is still there.
+      if (deleted) registered -= 1
+      return deleted
     },
 
     async deliveries(query) {

@@ -23,7 +23,6 @@ export function inboxItem(userId: string, run: RunRecord, question: Question, st
 
 /** An event to queue for the webhooks of `users` that subscribe to its `type`. */
 export interface OutboxEvent {
-  id: string
   type: WebhookEventType
   run_id: string
   timestamp: string
@@ -36,7 +35,6 @@ export interface OutboxEvent {
 /** `question.created` (pending) or `question.closed` (any other status), for the run's owner and the question's assignees. */
 export function questionEvent(run: RunRecord, question: Question, status: QuestionStatus, now: string): OutboxEvent {
   return {
-    id: randomUUID(),
     type: status === 'pending' ? 'question.created' : 'question.closed',
     run_id: run.id,
     timestamp: now,
@@ -47,10 +45,10 @@ export function questionEvent(run: RunRecord, question: Question, status: Questi
 
 /** `run.finished`, for the run's owner only (assignees see no more of a run than its questions). */
 export function runFinishedEvent(run: RunRecord, now: string): OutboxEvent {
-  return { id: randomUUID(), type: 'run.finished', run_id: run.id, timestamp: now, users: [run.user_id], data: () => publicRun(run) }
+  return { type: 'run.finished', run_id: run.id, timestamp: now, users: [run.user_id], data: () => publicRun(run) }
 }
 
 /** The body every attempt of a delivery sends. */
-export function eventBody(event: OutboxEvent, userId: string): string {
-  return JSON.stringify({ id: event.id, type: event.type, timestamp: event.timestamp, data: event.data(userId) })
+export function eventBody(event: OutboxEvent, eventId: string, userId: string): string {
+  return JSON.stringify({ id: eventId, type: event.type, timestamp: event.timestamp, data: event.data(userId) })
 }

@@ -14,6 +14,7 @@ export function createMemoryWebhooks(): SyncWebhookBackend & { forgetRun(runId: 
     insertWebhook(webhook) {
       webhooks.set(webhook.id, webhook)
     },
+    countWebhooks: () => webhooks.size,
     webhooksOf(userId) {
       return [...webhooks.values()].filter((webhook) => webhook.user_id === userId)
     },

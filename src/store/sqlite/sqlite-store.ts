@@ -115,10 +115,14 @@ export function createSqliteStore(path: string) {
     ),
   }
 
+  // One transaction function for every write: better-sqlite3 builds a wrapper (and its BEGIN,
+  // COMMIT and ROLLBACK statements' bindings) per `db.transaction(fn)` call.
+  const inTransaction = db.transaction((work: () => unknown) => work())
+
   return createSyncStore({
     kind: 'sqlite',
     webhooks: createSqliteWebhooks(db),
-    transaction: (work) => db.transaction(work).immediate(),
+    transaction: <T>(work: () => T) => inTransaction.immediate(work) as T,
     insertRun: (run, lease) => void statements.insertRun.run({ ...toRunRow(run), ...lease }),
     saveRun: (run) => void statements.saveRun.run(toRunRow(run)),
     loadRun(runId) {

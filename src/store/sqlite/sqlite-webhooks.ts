@@ -38,6 +38,7 @@ export function createSqliteWebhooks(db: Database): SyncWebhookBackend {
     insertWebhook: db.prepare<WebhookRow>(
       `INSERT INTO webhooks (${WEBHOOK_COLUMNS}) VALUES (@id, @user_id, @url, @events, @secret, @description, @created_at)`,
     ),
+    countWebhooks: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM webhooks'),
     webhooksOf: db.prepare<[string], WebhookRow>(`SELECT ${WEBHOOK_COLUMNS} FROM webhooks WHERE user_id = ? ORDER BY created_at, id`),
     deleteDeliveriesOf: db.prepare<[string]>('DELETE FROM webhook_deliveries WHERE webhook_id = ?'),
     deleteWebhook: db.prepare<[string, string]>('DELETE FROM webhooks WHERE id = ? AND user_id = ?'),
@@ -70,6 +71,7 @@ export function createSqliteWebhooks(db: Database): SyncWebhookBackend {
 
   return {
     insertWebhook: (webhook) => void statements.insertWebhook.run({ ...webhook, events: JSON.stringify(webhook.events) }),
+    countWebhooks: () => statements.countWebhooks.get()?.n ?? 0,
     webhooksOf: (userId) => statements.webhooksOf.all(userId).map(toWebhook),
     deleteWebhook(webhookId, userId) {
       if (!statements.ownsWebhook.get(webhookId, userId)) return false
