@@ -1,36 +1,41 @@
 import type { HttpBindings } from '@hono/node-server'
 import type { Context } from 'hono'
+import type { ClientGone } from '../runtime/long-poll.ts'
+import { goneOnAbort } from '../runtime/long-poll.ts'
 
 /**
- * Aborted when the client goes away before its response is sent: what a held long-poll listens to.
+ * Tells a held long-poll when its client goes away.
  *
- * Served by `serve()` (@hono/node-server), it is the Node response's `close` before it finished,
- * read straight from the socket's response: `c.req.raw.signal` would make the adapter build a
- * whole fetch `Request` (headers, URL, body stream) for every poll that waits, ≈40% of the memory
- * a held poll keeps (`npm run bench -- --only idle`). Elsewhere (`app.request` in tests, other
- * runtimes) it is the request's own signal.
+ * Served by `serve()` (@hono/node-server), it listens to the Node response's `close` before it
+ * finished, straight from the socket's response: `c.req.raw.signal` would make the adapter build
+ * a whole fetch `Request` (headers, URL, body stream) and an AbortController for every poll that
+ * waits, about half the memory a held poll kept (`npm run bench -- --only idle`). Elsewhere
+ * (`app.request` in tests, other runtimes) it is the request's own signal.
  */
+export function clientGone(c: Context): ClientGone {
+  const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing
+  if (!outgoing || typeof outgoing.once !== 'function') return goneOnAbort(c.req.raw.signal)
+  return (gone) => {
+    if (outgoing.closed) {
+      if (!outgoing.writableFinished) gone()
+      return () => undefined
+    }
+    const onClose = () => {
+      if (!outgoing.writableFinished) gone()
+    }
+    outgoing.once('close', onClose)
+    return () => void outgoing.off('close', onClose)
+  }
+}
+
+/** The same as an AbortSignal, for the code that takes one (the inbox's long-poll): made once per request. */
 export function clientGoneSignal(c: Context): AbortSignal {
   const made = signals.get(c)
   if (made) return made
-  const signal = makeSignal(c)
-  signals.set(c, signal)
-  return signal
-}
-
-/** One signal per request, however often it is asked for. */
-const signals = new WeakMap<Context, AbortSignal>()
-
-function makeSignal(c: Context): AbortSignal {
-  const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing
-  if (!outgoing || typeof outgoing.once !== 'function') return c.req.raw.signal
   const controller = new AbortController()
-  if (outgoing.closed) {
-    if (!outgoing.writableFinished) controller.abort()
-  } else {
-    outgoing.once('close', () => {
-      if (!outgoing.writableFinished) controller.abort()
-    })
-  }
+  clientGone(c)(() => controller.abort())
+  signals.set(c, controller.signal)
   return controller.signal
 }
+
+const signals = new WeakMap<Context, AbortSignal>()

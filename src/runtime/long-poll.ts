@@ -13,10 +13,11 @@ export interface MessageWait {
   maxBytes?: number | undefined
   waitMs: number
   /**
-   * The client's connection, asked for only when the poll is about to wait (making it may cost:
-   * src/http/client-gone.ts): aborted when the client goes away, which ends the wait at once.
+   * Listens for the client going away, which ends the wait at once: called only when the poll is
+   * about to wait, with the function to call then (at once, if it has gone already); returns how
+   * to stop listening. See src/http/client-gone.ts.
    */
-  clientGone?: (() => AbortSignal) | undefined
+  clientGone?: ClientGone | undefined
   /** The server is stopping: the wait ends at once with what it has, and a new one does not begin. */
   stopping?: Stopping | undefined
   /** Counts the polls held open right now (for /healthz). */
@@ -31,6 +32,21 @@ export interface MessageWait {
    * called once the poll holds, with the function that answers it; returns how to stop listening.
    */
   wakeOn?: ((answer: () => void) => () => void) | undefined
+}
+
+/** Calls `gone` when the client goes away (at once if it has), until the function it returns is called. */
+export type ClientGone = (gone: () => void) => () => void
+
+/** A client's departure told by an AbortSignal (an in-process request's, an event stream's). */
+export function goneOnAbort(signal: AbortSignal): ClientGone {
+  return (gone) => {
+    if (signal.aborted) {
+      gone()
+      return () => undefined
+    }
+    signal.addEventListener('abort', gone, { once: true })
+    return () => signal.removeEventListener('abort', gone)
+  }
 }
 
 /** What a page says of its run besides the messages. */
@@ -71,7 +87,7 @@ export function waitForMessages(store: Store, wait: MessageWait, firstPage: () =
     let forgetStop = () => undefined as unknown
     let forgetWake = () => undefined as unknown
     let release = () => undefined as unknown
-    let signal: AbortSignal | undefined
+    let forgetClient = () => undefined as unknown
 
     const ready = (candidate: RunState) => candidate.last_seq > wait.after || isFinished(candidate.status)
     const finish = (outcome: MessagePageData | Error) => {
@@ -81,7 +97,7 @@ export function waitForMessages(store: Store, wait: MessageWait, firstPage: () =
       release()
       unsubscribe()
       clearTimeout(timer)
-      signal?.removeEventListener('abort', onAbort)
+      forgetClient()
       forgetStop()
       forgetWake()
       outcome instanceof Error ? reject(outcome) : resolve(outcome)
@@ -134,8 +150,6 @@ export function waitForMessages(store: Store, wait: MessageWait, firstPage: () =
         reading = false
         if (page.messages.length > 0 || isFinished(page.status)) return finish(page)
         state = stateOf(page)
-        signal = wait.clientGone?.()
-        if (signal?.aborted) return finish({ messages: [], ...state })
         try {
           if (wait.hold) release = wait.hold(wait.waitMs)
         } catch (error) {
@@ -152,7 +166,8 @@ export function waitForMessages(store: Store, wait: MessageWait, firstPage: () =
             fail(error)
           }
         }, wait.waitMs)
-        signal?.addEventListener('abort', onAbort, { once: true })
+        forgetClient = wait.clientGone?.(onAbort) ?? forgetClient
+        if (settled) return
         // Answered with the state in hand, never a reset connection: the client polls again from the same cursor.
         forgetStop = wait.stopping?.onStop(onAbort) ?? forgetStop
         forgetWake = wait.wakeOn?.(onAbort) ?? forgetWake

@@ -3,7 +3,7 @@ import { isFinished } from '../schemas/runs.ts'
 import type { LiveDelta, LiveText } from '../store/live-text.ts'
 import type { Store } from '../store/store.ts'
 import type { MessagePageData } from './long-poll.ts'
-import { waitForMessages } from './long-poll.ts'
+import { goneOnAbort, waitForMessages } from './long-poll.ts'
 import type { Stopping } from './stopping.ts'
 
 /** What a stream of a run's log follows: where it starts, how often it says it is alive, and when its client has gone. */
@@ -62,7 +62,7 @@ export async function* followLog(follow: FollowLog): AsyncGenerator<MessagePageD
           limit: follow.limit,
           maxBytes: follow.maxBytes,
           waitMs: follow.heartbeatMs,
-          clientGone: signal && (() => signal),
+          clientGone: signal && goneOnAbort(signal),
           stopping: follow.stopping,
         },
         () => follow.readPage(from),

@@ -9,7 +9,7 @@ import { requestFingerprint, sameRequest } from './fingerprint.ts'
 import { HeldPolls } from './held-polls.ts'
 import type { InboxPage, InboxQuery } from './inbox.ts'
 import { readInbox } from './inbox.ts'
-import type { MessagePageData } from './long-poll.ts'
+import type { ClientGone, MessagePageData } from './long-poll.ts'
 import { stateOf, waitForMessages } from './long-poll.ts'
 import type { MessageStreamOptions } from './message-stream.ts'
 import { DeltaRelay, followLog } from './message-stream.ts'
@@ -65,7 +65,7 @@ export interface MessagePoll {
   limit: number
   waitMs: number
   /** The client's connection, asked for only when the poll waits (making it may cost; see long-poll.ts). */
-  readonly clientGone?: (() => AbortSignal) | undefined
+  readonly clientGone?: ClientGone | undefined
   /** Also the live text of replies being generated (`deltas=true`); a held poll answers when more arrives. */
   deltas?: boolean | undefined
   /** How many deltas the client's previous page from the same cursor had: a poll with other ones answers at once. */

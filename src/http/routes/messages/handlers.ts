@@ -4,7 +4,7 @@ import { ParleyError } from '../../../runtime/errors.ts'
 import type { Message, TextDelta } from '../../../schemas/messages.ts'
 import { StoreUnavailableError } from '../../../store/store.ts'
 import type { AppEnv } from '../../app-env.ts'
-import { clientGoneSignal } from '../../client-gone.ts'
+import { clientGone } from '../../client-gone.ts'
 import type { listMessagesRoute, streamRunEventsRoute } from './routes.ts'
 
 export const listMessages: RouteHandler<typeof listMessagesRoute, AppEnv> = (c) => {
@@ -16,8 +16,8 @@ export const listMessages: RouteHandler<typeof listMessagesRoute, AppEnv> = (c) 
     waitMs: query.wait * 1000,
     deltas: query.deltas === 'true',
     deltasSeen: query.deltas_seen,
-    // Made only if the poll waits: a poll answered at once never needs it.
-    clientGone: () => clientGoneSignal(c),
+    // Asked only if the poll waits: a poll answered at once never listens.
+    clientGone: clientGone(c),
   })
   // Not an async function awaiting the page: a held poll keeps one frame fewer alive.
   return polled.then((page) => {
