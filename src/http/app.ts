@@ -105,7 +105,7 @@ export interface ParleyApp {
   request: OpenAPIHono<AppEnv>['request']
   /** The OpenAPI 3.1 document of this app (its workflows included). */
   openapi(): ReturnType<OpenAPIHono['getOpenAPI31Document']>
-  /** Parks the runs executing here (they resume elsewhere or on the next start) and closes the store. */
+  /** Parks the runs executing here (they resume elsewhere or on the next start) and closes the store; once, however often called. */
   close(): Promise<void>
 }
 
@@ -229,6 +229,7 @@ export function createApp(options: CreateAppOptions): ParleyApp {
   )
 
   const documentConfig = openapiDocumentConfig({ publicUrl: options.publicUrl })
+  let closing: Promise<void> | undefined
   app.doc31('/openapi.json', documentConfig)
   mountSwaggerUI(app, { specUrl: '/openapi.json', path: '/docs', apiUrl: options.publicUrl })
   if (options.mountUI) options.mountUI(app)
@@ -241,9 +242,13 @@ export function createApp(options: CreateAppOptions): ParleyApp {
     fetch: (request, env) => app.fetch(request, env),
     request: app.request,
     openapi: () => app.getOpenAPI31Document(documentConfig),
-    async close() {
-      await runs.stop()
-      await store.close()
+    close() {
+      // Once, however often it is called: `serve()`'s close closes the app too.
+      closing ??= (async () => {
+        await runs.stop()
+        await store.close()
+      })()
+      return closing
     },
   }
 }
