@@ -15,6 +15,30 @@ afterEach(async () => {
 /** Field names of a 422's `errors`. */
 const fields = (body: { errors?: { field: string }[] }) => (body.errors ?? []).map((error) => error.field)
 
+/**
+ * A JSON POST sent chunked (no Content-Length), piece by piece; the answer's status and body. The
+ * server may answer and close before the last piece (a body over the limit): not an error.
+ */
+function postChunked(url: string, pieces: readonly (string | Uint8Array)[]): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      url,
+      { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } },
+      (res) => {
+        let text = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => {
+          text += chunk
+        })
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }))
+      },
+    )
+    req.on('error', (error: NodeJS.ErrnoException) => (error.code === 'EPIPE' || error.code === 'ECONNRESET' ? undefined : reject(error)))
+    for (const piece of pieces) req.write(piece)
+    req.end()
+  })
+}
+
 describe('body size', () => {
   it('refuses a body over the limit with 413 problem+json, on every route that takes one', async () => {
     app = createApp({ workflows: [echo, greet], limits: { maxBodyBytes: 1024 } })
@@ -46,27 +70,8 @@ describe('body size', () => {
     app = createApp({ workflows: [echo], limits: { maxBodyBytes: 4096 } })
     const server = await serve(app, { port: 0 })
     try {
-      const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const req = httpRequest(
-          `${server.url}/v1/runs`,
-          { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } },
-          (res) => {
-            let text = ''
-            res.setEncoding('utf8')
-            res.on('data', (chunk: string) => {
-              text += chunk
-            })
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }))
-          },
-        )
-        // The server may answer and close before the last chunk: that is the point.
-        req.on('error', (error: NodeJS.ErrnoException) =>
-          error.code === 'EPIPE' || error.code === 'ECONNRESET' ? undefined : reject(error),
-        )
-        req.write('{"workflow":"echo","params":{"text":"')
-        for (let i = 0; i < 10; i++) req.write('y'.repeat(1024))
-        req.end('"}}')
-      })
+      const pieces = ['{"workflow":"echo","params":{"text":"', ...Array.from({ length: 10 }, () => 'y'.repeat(1024)), '"}}']
+      const { status, body } = await postChunked(`${server.url}/v1/runs`, pieces)
       expect(status).toBe(413)
       expect(JSON.parse(body)).toMatchObject({ code: 'payload_too_large' })
       const health = await fetch(`${server.url}/healthz`)
@@ -84,24 +89,9 @@ describe('bodies read over HTTP', () => {
     try {
       const text = 'naïve café — 日本語 ✓'
       const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify({ workflow: 'echo', params: { text } }))])
-      const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const req = httpRequest(
-          `${server.url}/v1/runs`,
-          { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } },
-          (res) => {
-            let answer = ''
-            res.setEncoding('utf8')
-            res.on('data', (chunk: string) => {
-              answer += chunk
-            })
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: answer }))
-          },
-        )
-        req.on('error', reject)
-        // Three bytes at a time: the BOM alone, then every multi-byte character cut somewhere.
-        for (let at = 0; at < bytes.length; at += 3) req.write(bytes.subarray(at, at + 3))
-        req.end()
-      })
+      // Three bytes at a time: the BOM alone, then every multi-byte character cut somewhere.
+      const pieces = Array.from({ length: Math.ceil(bytes.length / 3) }, (_, index) => bytes.subarray(index * 3, index * 3 + 3))
+      const { status, body } = await postChunked(`${server.url}/v1/runs`, pieces)
       expect(status).toBe(201)
       expect(JSON.parse(body).params).toEqual({ text })
     } finally {
