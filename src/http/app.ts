@@ -12,6 +12,7 @@ import type { WorkerOptions } from '../runtime/worker.ts'
 import { fieldErrors } from '../schemas/problem.ts'
 import type { Store } from '../store/store.ts'
 import type { AppEnv } from './app-env.ts'
+import { fetchDetachable } from './detached-answer.ts'
 import { createAllowedMethods } from './method-not-allowed.ts'
 import { createHostCheck } from './middleware/allowed-hosts.ts'
 import type { AuthOptions } from './middleware/auth.ts'
@@ -99,7 +100,7 @@ export interface ParleyApp {
   readonly hono: OpenAPIHono<AppEnv>
   readonly runs: RunManager
   readonly store: Store
-  /** Answers a request; `env` is the adapter's bindings (@hono/node-server's `{ incoming, outgoing }`). */
+  /** Answers a request; `env` is the adapter's bindings (@hono/node-server's `{ incoming, outgoing }`): with them, a held long-poll lets go of the chain while it waits. */
   fetch(request: Request, env?: unknown): Response | Promise<Response>
   /** In-process request, for tests: `app.request('/v1/workflows')`. */
   request: OpenAPIHono<AppEnv>['request']
@@ -239,7 +240,8 @@ export function createApp(options: CreateAppOptions): ParleyApp {
     hono: app,
     runs,
     store,
-    fetch: (request, env) => app.fetch(request, env),
+    // Over Node, a held long-poll lets go of the chain while it waits (src/http/detached-answer.ts).
+    fetch: (request, env) => fetchDetachable(app.fetch, request, env),
     request: app.request,
     openapi: () => app.getOpenAPI31Document(documentConfig),
     close() {

@@ -80,9 +80,14 @@ export function problemOf(code: ProblemCode, detail: string, instance?: string, 
 
 /** `retryAfterSeconds`: when a retry can succeed, if the problem knows (a rate limit does); else the status's default. */
 export function problemResponse(c: Context, problem: Problem, retryAfterSeconds?: number): Response {
+  return c.body(JSON.stringify(problem), problem.status as ContentfulStatusCode, problemHeaders(problem, retryAfterSeconds))
+}
+
+/** The headers of a problem response, whichever way it is written (`problemResponse`, src/http/detached-answer.ts). */
+export function problemHeaders(problem: Problem, retryAfterSeconds?: number): Record<string, string> {
   const retryAfter =
     problem.status === 429 || problem.status === 503 ? (retryAfterSeconds ?? RETRY_AFTER_SECONDS[problem.status]) : undefined
-  return c.body(JSON.stringify(problem), problem.status as ContentfulStatusCode, {
+  return {
     'content-type': 'application/problem+json',
     // A 401 names the scheme to authenticate with (RFC 9110 §11.6.1; Bearer: RFC 6750 §3).
     ...(problem.status === 401 ? { 'www-authenticate': 'Bearer realm="parley"' } : {}),
@@ -91,7 +96,7 @@ export function problemResponse(c: Context, problem: Problem, retryAfterSeconds?
     // The rest of a body too large is not read: the connection ends after this answer, which the
     // client reads whole instead of a reset (RFC 9110 §15.5.14, RFC 9112 §9.6).
     ...(problem.status === 413 ? { connection: 'close' } : {}),
-  })
+  }
 }
 
 /**
@@ -104,12 +109,27 @@ export const RETRY_AFTER_SECONDS = { 429: 5, 503: 2 } as const
 /** The app's one error path: every thrown error becomes a problem+json response. */
 export function handleError(error: Error, c: Context): Response {
   const instance = new URL(c.req.url).pathname
+  const { problem, retryAfterSeconds } = problemOfError(error, c.req.method, instance, () => clientWentAway(error, c))
+  return problemResponse(c, problem, retryAfterSeconds)
+}
+
+/**
+ * The problem an error thrown while answering `method` `instance` is: a ParleyError's own, else by
+ * its kind. An unknown one is logged, unless the client had gone (`clientLeft`): nobody is left to
+ * read an answer, and it is no fault of the server's.
+ */
+export function problemOfError(
+  error: Error,
+  method: string,
+  instance: string,
+  clientLeft: () => boolean,
+): { problem: Problem; retryAfterSeconds?: number } {
   if (error instanceof ParleyError) {
-    const retryAfter = error instanceof RetryLaterError ? error.retryAfterSeconds : undefined
-    return problemResponse(c, problemOf(error.code, error.message, instance, error.errors), retryAfter)
+    const retryAfterSeconds = error instanceof RetryLaterError ? error.retryAfterSeconds : undefined
+    return { problem: problemOf(error.code, error.message, instance, error.errors), retryAfterSeconds }
   }
   if (error instanceof StoreUnavailableError) {
-    return problemResponse(c, problemOf('store_unavailable', 'The database cannot be reached right now; retry in a moment', instance))
+    return { problem: problemOf('store_unavailable', 'The database cannot be reached right now; retry in a moment', instance) }
   }
   if (error instanceof HTTPException) {
     const code: ProblemCode =
@@ -120,14 +140,11 @@ export function handleError(error: Error, c: Context): Response {
           : error.status < 500
             ? 'validation_failed'
             : 'internal_error'
-    return problemResponse(c, { ...problemOf(code, error.message || TITLES[code], instance), status: error.status })
+    return { problem: { ...problemOf(code, error.message || TITLES[code], instance), status: error.status } }
   }
-  // Nobody is left to read an answer, and it is no fault of the server's: not worth a log line.
-  if (clientWentAway(error, c)) {
-    return problemResponse(c, problemOf('bad_request', 'The client closed the request before sending it all', instance))
-  }
-  console.error('parley: unhandled error on', c.req.method, instance, error)
-  return problemResponse(c, problemOf('internal_error', 'The server failed to handle this request', instance))
+  if (clientLeft()) return { problem: problemOf('bad_request', 'The client closed the request before sending it all', instance) }
+  console.error('parley: unhandled error on', method, instance, error)
+  return { problem: problemOf('internal_error', 'The server failed to handle this request', instance) }
 }
 
 /**

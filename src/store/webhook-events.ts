@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import type { Question } from '../schemas/messages.ts'
 import type { InboxItem } from '../schemas/questions.ts'
 import type { WebhookEventType } from '../schemas/webhooks.ts'

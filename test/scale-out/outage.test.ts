@@ -45,6 +45,29 @@ describeWithPostgres('PostgreSQL out of reach', () => {
   )
 
   it(
+    'for one API process while a poll waits on it: the poll ends in a 503 store_unavailable problem with Retry-After, as any request then',
+    async () => {
+      const { one, two, own } = await cluster.apisWithOneCuttable()
+      const run = await startRun(one.url, 'quiz_loop', { max_rounds: 1 })
+      const question = await nextQuestion(two.url, run.id)
+      // Waiting on API 2, answered on the Node response once it is over (src/http/detached-answer.ts).
+      const held = call(two.url, 'GET', `/v1/runs/${run.id}/messages?after=${question.seq}&wait=2`)
+      await untilHeldPolls(two.url, 1)
+      await own.cut()
+      const refused = await held
+      expect(refused.status).toBe(503)
+      expect(refused.body).toMatchObject({ code: 'store_unavailable', instance: `/v1/runs/${run.id}/messages` })
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0)
+      await own.restore()
+      // Back: the poll from the same cursor is answered with the reply.
+      const again = call(two.url, 'GET', `/v1/runs/${run.id}/messages?after=${question.seq}&wait=20`)
+      await answer(one.url, run.id, question.id, 'back')
+      expect((await again).body.messages[0]).toMatchObject({ type: 'reply', content: { answer: 'back' } })
+    },
+    START_TIMEOUT_MS * 3,
+  )
+
+  it(
     'for every process: 503 store_unavailable with Retry-After meanwhile, then the runs carry on, each message once',
     async () => {
       const [api] = await Promise.all([cluster.api(), cluster.worker()])

@@ -1,0 +1,128 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { echo } from '../../src/examples/message-types.ts'
+import { greet } from '../../src/examples/questions.ts'
+import type { CreateAppOptions, ParleyApp } from '../../src/http/app.ts'
+import { createApp } from '../../src/http/app.ts'
+import type { RunningServer } from '../../src/server.ts'
+import { serve } from '../../src/server.ts'
+import { call } from '../support/contract.ts'
+import { answer, nextQuestion, startRun, untilHeldPolls } from '../support/contract-runs.ts'
+import { waitFor } from '../support/wait-for.ts'
+
+/**
+ * Over HTTP, a long-poll that waits is answered after Hono's chain has let go of it
+ * (src/http/detached-answer.ts). Its answer must be the one the chain would have given: the same
+ * status, headers and contract-checked body as a poll answered at once.
+ */
+
+const ORIGIN = 'http://ui.example'
+let server: RunningServer | undefined
+
+afterEach(async () => {
+  await server?.close()
+  server = undefined
+})
+
+let app: ParleyApp
+
+async function start(options: Partial<CreateAppOptions> = {}) {
+  app = createApp({ workflows: [greet, echo], ...options })
+  server = await serve(app, { port: 0 })
+  return server.url
+}
+
+/** The headers a client can compare between two answers: all but the framing and the date. */
+function comparable(headers: Headers) {
+  return Object.fromEntries([...headers].filter(([name]) => !['date', 'content-length', 'keep-alive', 'connection'].includes(name)))
+}
+
+describe('a held long-poll answered over HTTP', () => {
+  it('carries the same headers as one answered at once, CORS included, and the message that ended its wait', async () => {
+    const url = await start({ corsOrigins: [ORIGIN] })
+    const run = await startRun(url, 'greet')
+    const question = await nextQuestion(url, run.id)
+    const headers = { origin: ORIGIN }
+
+    const atOnce = await call(url, 'GET', `/v1/runs/${run.id}/messages?after=0&wait=5`, { headers })
+    expect(atOnce.status).toBe(200)
+    expect(atOnce.body.messages.length).toBeGreaterThan(0)
+
+    const held = call(url, 'GET', `/v1/runs/${run.id}/messages?after=${question.seq}&wait=20`, { headers })
+    await untilHeldPolls(url, 1)
+    await answer(url, run.id, question.id, 'Ada')
+    const page = await held
+
+    expect(page.status).toBe(200)
+    expect(page.body.messages[0]).toMatchObject({ type: 'reply', content: { answer: 'Ada' } })
+    expect(page.body.next_after).toBe(page.body.messages.at(-1).seq)
+    expect(page.headers.get('access-control-allow-origin')).toBe(ORIGIN)
+    expect(page.headers.get('vary')).toBe('Origin')
+    expect(comparable(page.headers)).toEqual(comparable(atOnce.headers))
+    expect(Number(page.headers.get('content-length'))).toBe(Buffer.byteLength(JSON.stringify(page.body)))
+    // Given back: nothing is held any more.
+    expect((await call(url, 'GET', '/healthz')).body.held_polls).toBe(0)
+  })
+
+  it('answers an empty page with the cursor unchanged when its wait ends with nothing', async () => {
+    const url = await start()
+    const run = await startRun(url, 'greet')
+    const question = await nextQuestion(url, run.id)
+    const page = await call(url, 'GET', `/v1/runs/${run.id}/messages?after=${question.seq}&wait=1`)
+    expect(page.status).toBe(200)
+    expect(page.body).toEqual({ messages: [], next_after: question.seq, run_status: 'awaiting_input', last_seq: question.seq })
+  })
+
+  it('answers a held HEAD with the headers a GET would have, and no body', async () => {
+    const url = await start()
+    const run = await startRun(url, 'greet')
+    const question = await nextQuestion(url, run.id)
+    const path = `/v1/runs/${run.id}/messages?after=${question.seq}&wait=20&limit=1`
+    // Both held on the same cursor, both answered by the same reply: the same page.
+    const heldHead = fetch(`${url}${path}`, { method: 'HEAD' })
+    const heldGet = fetch(`${url}${path}`)
+    await untilHeldPolls(url, 2)
+    await answer(url, run.id, question.id, 'Grace')
+    const [head, get] = await Promise.all([heldHead, heldGet])
+    expect(head.status).toBe(200)
+    expect(head.headers.get('content-type')).toBe('application/json')
+    expect(await head.text()).toBe('')
+    const page = await get.text()
+    expect(JSON.parse(page).messages).toMatchObject([{ type: 'reply', content: { answer: 'Grace' } }])
+    expect(head.headers.get('content-length')).toBe(String(Buffer.byteLength(page)))
+  })
+
+  it('answers each of many held polls of one user, with API keys, once its own run moves', async () => {
+    const key = 'k'.repeat(24)
+    const url = await start({ auth: { apiKeys: { [key]: 'ada' } } })
+    const authorization = { authorization: `Bearer ${key}` }
+    const runs = await Promise.all(
+      Array.from({ length: 5 }, async () => {
+        const created = await call(url, 'POST', '/v1/runs', { body: { workflow: 'greet' }, headers: authorization })
+        return created.body
+      }),
+    )
+    const asked = await Promise.all(
+      runs.map(async (run) => {
+        const page = await call(url, 'GET', `/v1/runs/${run.id}/messages?after=1&wait=5`, { headers: authorization })
+        return page.body.messages.find((message: { type: string }) => message.type === 'text_input')
+      }),
+    )
+    const held = runs.map((run, index) =>
+      call(url, 'GET', `/v1/runs/${run.id}/messages?after=${asked[index].seq}&wait=20`, { headers: authorization }),
+    )
+    // /healthz keeps the count to itself with auth on: the app's own gauge says they wait.
+    await waitFor(() => app.runs.polls.held === runs.length, 'five held polls')
+    // Answered in reverse: each poll gets its own run's reply, whatever the order.
+    for (const [index, run] of [...runs.entries()].reverse()) {
+      const reply = await call(url, 'POST', `/v1/runs/${run.id}/replies`, {
+        body: { question_id: asked[index].id, answer: `name ${index}` },
+        headers: authorization,
+      })
+      expect(reply.status).toBe(201)
+    }
+    for (const [index, page] of (await Promise.all(held)).entries()) {
+      expect(page.status).toBe(200)
+      expect(page.body.messages[0]).toMatchObject({ type: 'reply', content: { answer: `name ${index}` } })
+    }
+  })
+})
