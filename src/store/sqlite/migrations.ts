@@ -121,4 +121,9 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, position);
   CREATE INDEX webhook_deliveries_by_run ON webhook_deliveries (run_id);
   `,
+  // No query looks runs up by status alone: listRuns filters a user's (runs_by_user), the active
+  // counts use the partial indexes. This one was only written, on every status change of every run.
+  `
+  DROP INDEX IF EXISTS runs_by_status;
+  `,
 ]
