@@ -43,6 +43,8 @@ export interface RunMonitor {
   /** The run waits for a reply (`until`: the question's deadline, if any) or a timer (`until`: its end). */
   waiting(kind: 'question' | 'sleep', until: number | null): void
   active(): void
+  /** The workflow is done (returned, or failed): what follows is the run's own last write, not a stop from elsewhere. */
+  finishing?(): void
 }
 
 export interface RunEffectsOptions {

@@ -40,6 +40,7 @@ export interface Execution {
 export async function executeRun({ store, workflow, run, lease, controller, monitor, limits, llm }: Execution): Promise<void> {
   const { signal } = controller
   const fail = async (short: string, long: string | null) => {
+    monitor?.finishing?.()
     await transitionRun({ store, run, lease }, { to: 'failed', short, long }).catch(() => undefined)
   }
   let journal: RunJournal | undefined
@@ -81,6 +82,7 @@ export async function executeRun({ store, workflow, run, lease, controller, moni
     // Stopped (shutdown, parking) or cancelled while finishing: whatever it returned, it did not complete here.
     if (signal.aborted) return
     const result = typeof returned === 'string' ? returned : returned === undefined ? '' : JSON.stringify(returned)
+    monitor?.finishing?.()
     await transitionRun({ store, run, lease }, { to: 'completed', result })
   } catch (error) {
     const divergence = journal?.divergence

@@ -60,6 +60,8 @@ interface Execution {
   waitingSince: number | null
   /** The end of the timer it sleeps on, if it does. */
   wakeAt: number | null
+  /** Its workflow is done and it writes its own end: the run finishing is not a stop from elsewhere. */
+  finishing: boolean
 }
 
 /** What the first look for work found: runs a previous process left, resumed or (when they cannot resume) failed. */
@@ -168,7 +170,13 @@ export class Worker {
   #listen(): void {
     if (this.#listening || this.#stopping) return
     this.#listening = true
-    this.#unsubscribe.push(this.#store.onFinished((runId) => this.#executing.get(runId)?.controller.abort(new RunCancelledError(runId))))
+    this.#unsubscribe.push(
+      this.#store.onFinished((runId) => {
+        const execution = this.#executing.get(runId)
+        // Its own end, written by the execution itself, needs no stop (nor an error made for it).
+        if (execution && !execution.finishing) execution.controller.abort(new RunCancelledError(runId))
+      }),
+    )
   }
 
   /**
@@ -198,7 +206,16 @@ export class Worker {
     const controller = new AbortController()
     const workflow = this.#registry.get(run.workflow)
     const resumable = workflow?.resume !== false
-    const execution: Execution = { run, lease, resumable, controller, done: Promise.resolve(), waitingSince: null, wakeAt: null }
+    const execution: Execution = {
+      run,
+      lease,
+      resumable,
+      controller,
+      done: Promise.resolve(),
+      waitingSince: null,
+      wakeAt: null,
+      finishing: false,
+    }
     const monitor = {
       waiting: (kind: 'question' | 'sleep', until: number | null) => {
         execution.waitingSince = Date.now()
@@ -207,6 +224,9 @@ export class Worker {
       active: () => {
         execution.waitingSince = null
         execution.wakeAt = null
+      },
+      finishing: () => {
+        execution.finishing = true
       },
     }
     this.#executing.set(run.id, execution)
