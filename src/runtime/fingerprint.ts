@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 
 /**
  * A stable digest of a JSON value: object keys are sorted first, so the same arguments give the
@@ -27,8 +27,9 @@ export function sameRequest(stored: string | null, workflow: string, params: unk
   return stored === requestFingerprint(workflow, params) || stored === sha256Hex(JSON.stringify([workflow, params ?? {}]))
 }
 
+/** One-shot (Node 20.12+): no Hash object per digest, and one is taken for every effect a run journals. */
 function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex')
+  return hash('sha256', text, 'hex')
 }
 
 /** JSON with object keys in sorted order; `undefined` fields are dropped, as JSON.stringify does. */
