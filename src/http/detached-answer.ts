@@ -75,9 +75,16 @@ export class DetachedAnswer {
     this.#dropped = true
     // A client gone meanwhile has nobody to read it.
     if (this.outgoing.destroyed || this.outgoing.headersSent) return
-    this.outgoing.writeHead(answer.status, { ...this.#chainHeaders, ...answer.headers })
-    // HEAD: Node sends the headers alone.
-    this.outgoing.end(answer.body)
+    try {
+      this.outgoing.writeHead(answer.status, { ...this.#chainHeaders, ...answer.headers })
+      // HEAD: Node sends the headers alone.
+      this.outgoing.end(answer.body)
+    } catch (error) {
+      // Written from a promise's callback: thrown on, it would be an unhandled rejection. The
+      // connection (closing under us, an HTTP/2 stream reset) cannot carry the answer: end it.
+      console.error('parley: a held long-poll could not be answered:', error)
+      this.outgoing.destroy()
+    }
   }
 }
 
