@@ -2,7 +2,6 @@ import type { OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import type { HttpBindings } from '@hono/node-server'
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import type { Context } from 'hono'
-import type { Problem } from '../schemas/problem.ts'
 import { problemHeaders, problemOfError } from './problem.ts'
 
 /**
@@ -44,10 +43,6 @@ export class DetachedAnswer {
   fail(error: unknown): void {
     const thrown = error instanceof Error ? error : new Error(String(error))
     const { problem, retryAfterSeconds } = problemOfError(thrown, this.method, this.instance, () => this.outgoing.destroyed)
-    this.#problem(problem, retryAfterSeconds)
-  }
-
-  #problem(problem: Problem, retryAfterSeconds?: number): void {
     const text = JSON.stringify(problem)
     const headers = { ...problemHeaders(problem, retryAfterSeconds), 'content-length': Buffer.byteLength(text) }
     this.#answer = { status: problem.status, headers, body: text }
@@ -101,14 +96,15 @@ function isNodeBindings(env: unknown): env is DetachableBindings {
 
 /**
  * Runs `fetch` (Hono's) on a request @hono/node-server passed with its Node bindings, letting its
- * long-polls detach, and hands a detached one the chain's final response. Other requests pass as they are.
+ * long-polls detach, and hands a detached one the chain's final response. Only GET and HEAD can be
+ * long-polls: every other request passes as it is, with nothing added to its way.
  */
 export function fetchDetachable(
   fetch: (request: Request, env?: unknown) => Response | Promise<Response>,
   request: Request,
   env: unknown,
 ): Response | Promise<Response> {
-  if (!isNodeBindings(env)) return fetch(request, env)
+  if ((request.method !== 'GET' && request.method !== 'HEAD') || !isNodeBindings(env)) return fetch(request, env)
   env[DETACHABLE] = true
   const response = fetch(request, env)
   return response instanceof Promise ? response.then((made) => chainEnded(made, env)) : chainEnded(response, env)

@@ -64,7 +64,7 @@ export interface MessagePoll {
   after: number
   limit: number
   waitMs: number
-  /** The client's connection, asked for only when the poll waits (making it may cost; see long-poll.ts). */
+  /** Tells the poll its client went away; listened to only when the poll waits (see `MessageWait.clientGone`). */
   readonly clientGone?: ClientGone | undefined
   /** Also the live text of replies being generated (`deltas=true`); a held poll answers when more arrives. */
   deltas?: boolean | undefined
