@@ -101,11 +101,14 @@ describe('a held long-poll answered over HTTP', () => {
         return created.body
       }),
     )
+    // Each run's question, once it is asked (a loaded machine may take a while to start five).
     const asked = await Promise.all(
-      runs.map(async (run) => {
-        const page = await call(url, 'GET', `/v1/runs/${run.id}/messages?after=1&wait=5`, { headers: authorization })
-        return page.body.messages.find((message: { type: string }) => message.type === 'text_input')
-      }),
+      runs.map((run) =>
+        waitFor(
+          async () => (await call(url, 'GET', `/v1/runs/${run.id}`, { headers: authorization })).body.pending_question,
+          `run ${run.id} asking`,
+        ),
+      ),
     )
     const held = runs.map((run, index) =>
       call(url, 'GET', `/v1/runs/${run.id}/messages?after=${asked[index].seq}&wait=20`, { headers: authorization }),

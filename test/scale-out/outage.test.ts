@@ -50,8 +50,9 @@ describeWithPostgres('PostgreSQL out of reach', () => {
       const { one, two, own } = await cluster.apisWithOneCuttable()
       const run = await startRun(one.url, 'quiz_loop', { max_rounds: 1 })
       const question = await nextQuestion(two.url, run.id)
-      // Waiting on API 2, answered on the Node response once it is over (src/http/detached-answer.ts).
-      const held = call(two.url, 'GET', `/v1/runs/${run.id}/messages?after=${question.seq}&wait=2`)
+      // Waiting on API 2, answered on the Node response once it is over (src/http/detached-answer.ts);
+      // long enough that the cut comes first however loaded the machine.
+      const held = call(two.url, 'GET', `/v1/runs/${run.id}/messages?after=${question.seq}&wait=5`)
       await untilHeldPolls(two.url, 1)
       await own.cut()
       const refused = await held
