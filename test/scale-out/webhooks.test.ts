@@ -53,12 +53,16 @@ describeWithPostgres('webhooks with API and worker processes on PostgreSQL', () 
       const first = receiver.requests[0]
       expect(first?.answered).toBe('held')
       expect(receiver.requests.filter((request) => request.event.id === first?.event.id).length).toBeGreaterThanOrEqual(2)
-      const deliveries = await call(api.url, 'GET', `/v1/webhooks/${webhook.body.id}/deliveries`)
-      expect(deliveries.body.deliveries.map((delivery: { status: string }) => delivery.status)).toEqual([
-        'delivered',
-        'delivered',
-        'delivered',
-      ])
+      // The receiver has answered the last one; the worker records it as delivered once the answer
+      // reaches it, a moment later.
+      const statuses = async () =>
+        (await call(api.url, 'GET', `/v1/webhooks/${webhook.body.id}/deliveries`)).body.deliveries.map(
+          (delivery: { status: string }) => delivery.status,
+        )
+      await waitFor(async () => (await statuses()).every((status: string) => status !== 'pending'), 'every delivery recorded', {
+        detail: statuses,
+      })
+      expect(await statuses()).toEqual(['delivered', 'delivered', 'delivered'])
     },
     START_TIMEOUT_MS * 4,
   )
