@@ -75,105 +75,148 @@ export interface MessagePageData extends RunState {
  */
 export function waitForMessages(store: Store, wait: MessageWait, firstPage: () => Promise<MessagePageData>): Promise<MessagePageData> {
   if (wait.waitMs <= 0 || wait.stopping?.stopped) return firstPage()
+  return new Promise((resolve, reject) => new HeldWait(store, wait, resolve, reject).begin(firstPage))
+}
 
-  return new Promise((resolve, reject) => {
-    let settled = false
-    let holding = false
-    let reading = false
-    let wokenWhileReading = false
-    /** The run's state as last known; undefined until the first page is in. */
-    let state: RunState | undefined
-    let timer: NodeJS.Timeout | undefined
-    let forgetStop = () => undefined as unknown
-    let forgetWake = () => undefined as unknown
-    let release = () => undefined as unknown
-    let forgetClient = () => undefined as unknown
+const nothing = (): void => undefined
 
-    const ready = (candidate: RunState) => candidate.last_seq > wait.after || isFinished(candidate.status)
-    const finish = (outcome: MessagePageData | Error) => {
-      if (settled) return
-      settled = true
-      if (holding && wait.gauge) wait.gauge.held--
-      release()
-      unsubscribe()
-      clearTimeout(timer)
-      forgetClient()
-      forgetStop()
-      forgetWake()
-      outcome instanceof Error ? reject(outcome) : resolve(outcome)
-    }
-    const fail = (error: unknown) => finish(error instanceof Error ? error : new Error(String(error)))
-    // The state in hand is current unless a message is newer than it: every status change comes
-    // with a message, so only then is the run read again.
-    const read = async (known: RunState): Promise<MessagePageData> => {
-      const messages = await store.listMessages(wait.runId, wait.after, wait.limit, wait.maxBytes)
-      const newest = messages.at(-1)?.seq ?? 0
-      if (newest <= known.last_seq) return { messages, ...known }
-      const latest = await store.getRun(wait.runId)
-      return { messages, ...(latest ? stateOf(latest) : known) }
-    }
-    const check = async (hint?: RunHint) => {
-      if (settled) return
-      if (hint) {
-        // The wake-up says what changed: nothing for this cursor, or enough to read the page at once.
-        if (!ready(hint)) return
-        if (!state || hint.last_seq >= state.last_seq) state = hint
-      }
-      if (reading || !state) {
-        wokenWhileReading = true
-        return
-      }
-      reading = true
-      try {
-        let known = hint !== undefined
-        do {
-          wokenWhileReading = false
-          if (!known) {
-            const latest = await store.getRun(wait.runId)
-            if (latest) state = stateOf(latest)
-          }
-          known = false
-          if (ready(state)) return finish(await read(state))
-        } while (wokenWhileReading && !settled)
-      } catch (error) {
-        fail(error)
-      } finally {
-        reading = false
-      }
-    }
-    const onAbort = () => state && finish({ messages: [], ...state })
+/**
+ * One waiting poll's state, as one object: a server may hold thousands of these for minutes, so
+ * it keeps two functions of its own (the store's listener and `end`) rather than a closure per
+ * handler, and its timer calls a shared function with it as the argument.
+ */
+class HeldWait {
+  #settled = false
+  #holding = false
+  #reading = true
+  #wokenWhileReading = false
+  /** The run's state as last known; undefined until the first page is in. */
+  #state: RunState | undefined
+  #timer: NodeJS.Timeout | undefined
+  #unsubscribe: () => void
+  #release: () => void = nothing
+  #forgetClient: () => void = nothing
+  #forgetStop: () => void = nothing
+  #forgetWake: () => void = nothing
+
+  constructor(
+    readonly store: Store,
+    readonly wait: MessageWait,
+    readonly resolve: (page: MessagePageData) => void,
+    readonly reject: (error: Error) => void,
+  ) {
     // Listening before the first read: a message appended while it runs still wakes the wait.
-    const unsubscribe = store.subscribe(wait.runId, (hint) => void check(hint))
-    reading = true
-    firstPage().then(
-      (page) => {
-        reading = false
-        if (page.messages.length > 0 || isFinished(page.status)) return finish(page)
-        state = stateOf(page)
-        try {
-          if (wait.hold) release = wait.hold(wait.waitMs)
-        } catch (error) {
-          return fail(error)
+    this.#unsubscribe = store.subscribe(wait.runId, (hint) => void this.#check(hint))
+  }
+
+  /** The client left, the server is stopping, or live text came: answered with the state in hand. */
+  readonly end = (): void => {
+    if (this.#state) this.#finish({ messages: [], ...this.#state })
+  }
+
+  async begin(firstPage: () => Promise<MessagePageData>): Promise<void> {
+    const { wait } = this
+    let page: MessagePageData
+    try {
+      page = await firstPage()
+    } catch (error) {
+      return this.#fail(error)
+    }
+    this.#reading = false
+    if (page.messages.length > 0 || isFinished(page.status)) return this.#finish(page)
+    this.#state = stateOf(page)
+    try {
+      if (wait.hold) this.#release = wait.hold(wait.waitMs)
+    } catch (error) {
+      return this.#fail(error)
+    }
+    this.#holding = true
+    if (wait.gauge) wait.gauge.held++
+    this.#timer = setTimeout(expire, wait.waitMs, this)
+    this.#forgetClient = wait.clientGone?.(this.end) ?? nothing
+    if (this.#settled) return
+    // Answered with the state in hand, never a reset connection: the client polls again from the same cursor.
+    this.#forgetStop = wait.stopping?.onStop(this.end) ?? nothing
+    this.#forgetWake = wait.wakeOn?.(this.end) ?? nothing
+    if (this.#wokenWhileReading) void this.#check()
+  }
+
+  /** `waitMs` has passed with nothing new: an empty page, with the run's state as it is now. */
+  async expire(): Promise<void> {
+    if (this.#settled) return
+    try {
+      const latest = await this.store.getRun(this.wait.runId)
+      const state = latest ? stateOf(latest) : this.#state
+      if (state) this.#finish({ messages: [], ...state })
+    } catch (error) {
+      this.#fail(error)
+    }
+  }
+
+  #ready(candidate: RunState): boolean {
+    return candidate.last_seq > this.wait.after || isFinished(candidate.status)
+  }
+
+  #finish(outcome: MessagePageData | Error): void {
+    if (this.#settled) return
+    this.#settled = true
+    if (this.#holding && this.wait.gauge) this.wait.gauge.held--
+    this.#release()
+    this.#unsubscribe()
+    clearTimeout(this.#timer)
+    this.#forgetClient()
+    this.#forgetStop()
+    this.#forgetWake()
+    outcome instanceof Error ? this.reject(outcome) : this.resolve(outcome)
+  }
+
+  #fail(error: unknown): void {
+    this.#finish(error instanceof Error ? error : new Error(String(error)))
+  }
+
+  // The state in hand is current unless a message is newer than it: every status change comes
+  // with a message, so only then is the run read again.
+  async #read(known: RunState): Promise<MessagePageData> {
+    const { store, wait } = this
+    const messages = await store.listMessages(wait.runId, wait.after, wait.limit, wait.maxBytes)
+    const newest = messages.at(-1)?.seq ?? 0
+    if (newest <= known.last_seq) return { messages, ...known }
+    const latest = await store.getRun(wait.runId)
+    return { messages, ...(latest ? stateOf(latest) : known) }
+  }
+
+  async #check(hint?: RunHint): Promise<void> {
+    if (this.#settled) return
+    if (hint) {
+      // The wake-up says what changed: nothing for this cursor, or enough to read the page at once.
+      if (!this.#ready(hint)) return
+      if (!this.#state || hint.last_seq >= this.#state.last_seq) this.#state = hint
+    }
+    if (this.#reading || !this.#state) {
+      this.#wokenWhileReading = true
+      return
+    }
+    this.#reading = true
+    try {
+      let known = hint !== undefined
+      do {
+        this.#wokenWhileReading = false
+        if (!known) {
+          const latest = await this.store.getRun(this.wait.runId)
+          if (latest) this.#state = stateOf(latest)
         }
-        holding = true
-        if (wait.gauge) wait.gauge.held++
-        timer = setTimeout(async () => {
-          if (settled) return
-          try {
-            const latest = await store.getRun(wait.runId)
-            finish({ messages: [], ...(latest ? stateOf(latest) : (state ?? page)) })
-          } catch (error) {
-            fail(error)
-          }
-        }, wait.waitMs)
-        forgetClient = wait.clientGone?.(onAbort) ?? forgetClient
-        if (settled) return
-        // Answered with the state in hand, never a reset connection: the client polls again from the same cursor.
-        forgetStop = wait.stopping?.onStop(onAbort) ?? forgetStop
-        forgetWake = wait.wakeOn?.(onAbort) ?? forgetWake
-        if (wokenWhileReading) void check()
-      },
-      (error: unknown) => fail(error),
-    )
-  })
+        known = false
+        if (this.#ready(this.#state)) return this.#finish(await this.#read(this.#state))
+      } while (this.#wokenWhileReading && !this.#settled)
+    } catch (error) {
+      this.#fail(error)
+    } finally {
+      this.#reading = false
+    }
+  }
+}
+
+/** The timer's callback, shared by every wait (the wait is its argument): no closure per poll. */
+function expire(wait: HeldWait): void {
+  void wait.expire()
 }
