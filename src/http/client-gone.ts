@@ -27,15 +27,3 @@ export function clientGone(c: Context): ClientGone {
     return () => void outgoing.off('close', onClose)
   }
 }
-
-/** The same as an AbortSignal, for the code that takes one (the inbox's long-poll): made once per request. */
-export function clientGoneSignal(c: Context): AbortSignal {
-  const made = signals.get(c)
-  if (made) return made
-  const controller = new AbortController()
-  clientGone(c)(() => controller.abort())
-  signals.set(c, controller.signal)
-  return controller.signal
-}
-
-const signals = new WeakMap<Context, AbortSignal>()

@@ -3,6 +3,7 @@ import { decodeCursor, encodeCursor } from '../store/records.ts'
 import type { Store } from '../store/store.ts'
 import { inboxItem } from '../store/webhook-events.ts'
 import { ParleyError } from './errors.ts'
+import type { ClientGone } from './long-poll.ts'
 import type { Stopping } from './stopping.ts'
 
 /** What `GET /v1/questions` asks. */
@@ -14,7 +15,8 @@ export interface InboxQuery {
   cursor?: string | undefined
   /** Held this long while the first page would be empty (ms). */
   waitMs: number
-  readonly signal?: AbortSignal | undefined
+  /** Listens for the client going away, called only when the inbox is about to wait (see `MessageWait.clientGone`). */
+  readonly clientGone?: ClientGone | undefined
 }
 
 export interface InboxPage {
@@ -93,10 +95,10 @@ function waitForQuestions(deps: InboxDeps, userId: string, query: InboxQuery, re
       deps.gauge.held++
       const empty = () => finish({ questions: [], next_cursor: null })
       timer = setTimeout(empty, query.waitMs)
-      query.signal?.addEventListener('abort', empty, { once: true })
-      cleanups.push(() => query.signal?.removeEventListener('abort', empty))
+      // Last: it can end the wait at once (a client already gone), and over Node it lets go of the chain.
       cleanups.push(deps.stopping.onStop(empty))
-      return true
+      if (query.clientGone) cleanups.push(query.clientGone(empty))
+      return !settled
     }
     /** Reads again (once more if a question was asked meanwhile); answers when there is something, else holds. */
     const look = async () => {
@@ -111,7 +113,7 @@ function waitForQuestions(deps: InboxDeps, userId: string, query: InboxQuery, re
           asked = false
           const page = await read()
           if (settled) return
-          if (page.questions.length > 0 || query.signal?.aborted || deps.stopping.stopped) return finish(page)
+          if (page.questions.length > 0 || deps.stopping.stopped) return finish(page)
           if (release === null && !hold()) return
           if (!asked) return
         }

@@ -1,6 +1,7 @@
+import { request as httpRequest } from 'node:http'
 import { afterEach, describe, expect, it } from 'vitest'
 import { echo } from '../../src/examples/message-types.ts'
-import { greet } from '../../src/examples/questions.ts'
+import { approval, greet } from '../../src/examples/questions.ts'
 import type { CreateAppOptions, ParleyApp } from '../../src/http/app.ts'
 import { createApp } from '../../src/http/app.ts'
 import type { RunningServer } from '../../src/server.ts'
@@ -26,7 +27,7 @@ afterEach(async () => {
 let app: ParleyApp
 
 async function start(options: Partial<CreateAppOptions> = {}) {
-  app = createApp({ workflows: [greet, echo], ...options })
+  app = createApp({ workflows: [greet, echo, approval], ...options })
   server = await serve(app, { port: 0 })
   return server.url
 }
@@ -127,5 +128,43 @@ describe('a held long-poll answered over HTTP', () => {
       expect(page.status).toBe(200)
       expect(page.body.messages[0]).toMatchObject({ type: 'reply', content: { answer: `name ${index}` } })
     }
+  })
+
+  it('answers a held inbox poll with the question asked, with the headers of an inbox answered at once', async () => {
+    const keys = { ['a'.repeat(24)]: 'alice', ['b'.repeat(24)]: 'bob' }
+    const url = await start({ corsOrigins: [ORIGIN], auth: { apiKeys: keys } })
+    const as = (user: string) => ({ origin: ORIGIN, authorization: `Bearer ${user[0]?.repeat(24)}` })
+    const atOnce = await call(url, 'GET', '/v1/questions', { headers: as('alice') })
+    expect(atOnce.body).toEqual({ questions: [], next_cursor: null })
+
+    const held = call(url, 'GET', '/v1/questions?wait=20', { headers: as('alice') })
+    await waitFor(() => app.runs.polls.held === 1, 'the inbox held')
+    const created = await call(url, 'POST', '/v1/runs', {
+      body: { workflow: 'approval', params: { request: 'Deploy', approvers: ['alice'] } },
+      headers: as('bob'),
+    })
+    expect(created.status).toBe(201)
+    const page = await held
+
+    expect(page.status).toBe(200)
+    expect(page.body.questions).toHaveLength(1)
+    expect(page.body.questions[0].run.id).toBe(created.body.id)
+    expect(page.headers.get('access-control-allow-origin')).toBe(ORIGIN)
+    expect(comparable(page.headers)).toEqual(comparable(atOnce.headers))
+    expect(Number(page.headers.get('content-length'))).toBe(Buffer.byteLength(JSON.stringify(page.body)))
+    expect(app.runs.polls.held).toBe(0)
+  })
+
+  it('gives back the place of a held inbox poll whose client leaves, and answers the next one', async () => {
+    const url = await start()
+    const gone = httpRequest(`${url}/v1/questions?wait=30`)
+    gone.on('error', () => undefined) // the destroy below surfaces here
+    gone.end()
+    await waitFor(() => app.runs.polls.held === 1, 'the inbox held')
+    gone.destroy()
+    await waitFor(() => app.runs.polls.held === 0, 'the place given back')
+    // The server goes on holding and answering inbox polls.
+    const next = call(url, 'GET', '/v1/questions?wait=1')
+    expect((await next).body).toEqual({ questions: [], next_cursor: null })
   })
 })

@@ -1,21 +1,19 @@
 import type { RouteHandler } from '@hono/zod-openapi'
-import type { Context } from 'hono'
 import { streamSSE } from 'hono/streaming'
 import { ParleyError } from '../../../runtime/errors.ts'
-import type { ClientGone, MessagePageData } from '../../../runtime/long-poll.ts'
+import type { MessagePageData } from '../../../runtime/long-poll.ts'
 import type { Message, TextDelta } from '../../../schemas/messages.ts'
 import { StoreUnavailableError } from '../../../store/store.ts'
 import type { AppEnv } from '../../app-env.ts'
-import { clientGone } from '../../client-gone.ts'
-import type { DetachedAnswer } from '../../detached-answer.ts'
-import { canDetach, detach } from '../../detached-answer.ts'
+import type { Poll } from '../../held-poll.ts'
+import { answerPoll } from '../../held-poll.ts'
 import type { listMessagesRoute, streamRunEventsRoute } from './routes.ts'
 
 export const listMessages: RouteHandler<typeof listMessagesRoute, AppEnv> = (c) => {
   const { run_id: runId } = c.req.valid('param')
   const query = c.req.valid('query')
   const { runs, userId } = c.var
-  const poll: Poll = (clientGone) =>
+  const poll: Poll<PolledPage> = (clientGone) =>
     runs.pollMessages(userId, runId, {
       after: query.after,
       limit: query.limit,
@@ -26,50 +24,10 @@ export const listMessages: RouteHandler<typeof listMessagesRoute, AppEnv> = (c) 
       clientGone,
     })
   const body = (page: PolledPage) => pageBody(page, query.after)
-  // Takes the context as an argument: no closure in this scope keeps `c` (see pollDetachable).
-  const respond = (context: Context<AppEnv>, page: PolledPage) => context.json(body(page), 200)
-  return canDetach(c) ? pollDetachable(c, poll, respond, body) : pollInChain(c, poll, respond)
+  return answerPoll(c, poll, (context, page) => context.json(body(page), 200), body)
 }
 
 type PolledPage = MessagePageData & { deltas?: TextDelta[] }
-type Poll = (clientGone: ClientGone) => Promise<PolledPage>
-type Respond<T> = (context: Context<AppEnv>, page: PolledPage) => T
-
-/** In-process (`app.request`): the chain waits with the poll. */
-function pollInChain<T>(c: Context<AppEnv>, poll: Poll, respond: Respond<T>): Promise<T> {
-  return poll(clientGone(c)).then((page) => respond(c, page))
-}
-
-/**
- * A poll that waits lets go of the chain and is answered on the Node response with `body`
- * (src/http/detached-answer.ts); one answered at once goes back through the chain as any other,
- * with `respond`. No closure here takes `c` itself: the chain's `Context` is let go the moment
- * the poll waits.
- */
-function pollDetachable<T>(c: Context<AppEnv>, poll: Poll, respond: Respond<T>, body: (page: PolledPage) => unknown): Promise<T> {
-  const listen = clientGone(c)
-  const chain: { context?: Context<AppEnv> } = { context: c }
-  return new Promise<T>((resolve, reject) => {
-    let detached: DetachedAnswer | undefined
-    poll((gone) => {
-      const stopListening = listen(gone)
-      if (chain.context) {
-        const { answer, endChain } = detach(chain.context)
-        detached = answer
-        chain.context = undefined
-        // The chain's own type of answer is a typed JSON response; this one says "written elsewhere".
-        resolve(endChain as T)
-      }
-      return stopListening
-    }).then(
-      (page) => {
-        if (detached) detached.json(200, body(page))
-        else if (chain.context) resolve(respond(chain.context, page))
-      },
-      (error: unknown) => (detached ? detached.fail(error) : reject(error)),
-    )
-  })
-}
 
 /** A `MessagePage`: the page and the cursor to send next. */
 function pageBody(page: MessagePageData & { deltas?: TextDelta[] }, after: number) {
