@@ -94,7 +94,8 @@ describe.each(memory)('held event streams ($name store)', (backend) => {
 
     const STREAMS = 10
     const requests = Array.from({ length: STREAMS }, () => {
-      const req = httpRequest(`${server.url}/v1/runs/${run.id}/events?after=${question.seq}`)
+      // The longest heartbeat: no write within the wait below finds the connection gone, only the departure itself.
+      const req = httpRequest(`${server.url}/v1/runs/${run.id}/events?after=${question.seq}&heartbeat=60`)
       req.on('error', () => undefined) // the destroy below surfaces here
       req.end()
       return req

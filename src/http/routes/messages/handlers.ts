@@ -5,6 +5,7 @@ import type { MessagePageData } from '../../../runtime/long-poll.ts'
 import type { Message, TextDelta } from '../../../schemas/messages.ts'
 import { StoreUnavailableError } from '../../../store/store.ts'
 import type { AppEnv } from '../../app-env.ts'
+import { clientGone } from '../../client-gone.ts'
 import type { Poll } from '../../held-poll.ts'
 import { answerPoll } from '../../held-poll.ts'
 import type { listMessagesRoute, streamRunEventsRoute } from './routes.ts'
@@ -45,18 +46,26 @@ export const streamRunEvents: RouteHandler<typeof streamRunEventsRoute, AppEnv> 
   const { run_id: runId } = c.req.valid('param')
   const query = c.req.valid('query')
   const lastEventId = c.req.valid('header')['last-event-id']
+  // The client's departure from the Node response (client-gone.ts), not `c.req.raw.signal`, which
+  // would build a whole fetch Request for every stream to keep for as long as it lasts.
+  const departure = new AbortController()
+  const stopListening = clientGone(c)(() => departure.abort())
   const pages = c.var.runs.streamMessages(c.var.userId, runId, {
     after: lastEventId ?? query.after,
     heartbeatMs: query.heartbeat * 1000,
-    signal: c.req.raw.signal,
+    signal: departure.signal,
   })
   // Everything that can refuse the stream (no such run, too many held) happens in its first step,
   // before the first byte: the client gets a problem response, never an error inside a 200.
-  const first = await pages.next()
+  const first = await pages.next().catch((error: unknown) => {
+    stopListening()
+    throw error
+  })
   c.header('X-Accel-Buffering', 'no')
   if (c.req.method === 'HEAD') {
     // HEAD is answered without a body, so nothing would ever end the stream: it ends here.
     await pages.return()
+    stopListening()
     return c.body(null, 200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' })
   }
   return streamSSE(c, async (stream) => {
@@ -88,6 +97,7 @@ export const streamRunEvents: RouteHandler<typeof streamRunEventsRoute, AppEnv> 
       relay.stop()
       await pages.return()
       await writing
+      stopListening()
     }
   })
 }
