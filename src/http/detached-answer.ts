@@ -5,7 +5,8 @@ import type { Context } from 'hono'
 import { problemHeaders, problemOfError } from './problem.ts'
 
 /**
- * A held long-poll, answered on the Node response once Hono's chain has let go of it.
+ * A held long-poll (or an event stream: `stream`), answered on the Node response once Hono's
+ * chain has let go of it.
  *
  * A poll that waits would otherwise keep the whole request in memory for as long as it waits: the
  * adapter's frames, Hono's dispatch, every middleware level, the validators and the `Context`
@@ -21,7 +22,7 @@ import { problemHeaders, problemOfError } from './problem.ts'
  */
 export class DetachedAnswer {
   #chainHeaders: OutgoingHttpHeaders | undefined
-  #answer: { status: number; headers: Record<string, string | number>; body: string } | undefined
+  #answer: Answer | undefined
   /** The chain answered itself after all (an error after the handler): nothing is written here. */
   #dropped = false
 
@@ -49,10 +50,23 @@ export class DetachedAnswer {
     this.#flush()
   }
 
+  /**
+   * The answer is a stream (an event stream's): resolves with its writer once the head is sent
+   * with the chain's headers, or with null when it cannot be (the client gone, the chain answered).
+   */
+  stream(status: number, headers: Record<string, string>): Promise<DetachedStream | null> {
+    if (this.#dropped) return Promise.resolve(null)
+    return new Promise((opened) => {
+      this.#answer = { status, headers, body: null, opened }
+      this.#flush()
+    })
+  }
+
   /** The chain has ended with `response`: its headers go with the answer, unless it answered itself. */
   chainEnded(response: Response): void {
     if (response.headers.get(ALREADY_SENT) === null) {
       this.#dropped = true
+      this.#answer?.opened?.(null)
       return
     }
     const headers: OutgoingHttpHeaders = {}
@@ -69,17 +83,63 @@ export class DetachedAnswer {
     if (this.#dropped || !answer || !this.#chainHeaders) return
     this.#dropped = true
     // A client gone meanwhile has nobody to read it.
-    if (this.outgoing.destroyed || this.outgoing.headersSent) return
+    if (this.outgoing.destroyed || this.outgoing.headersSent) {
+      answer.opened?.(null)
+      return
+    }
     try {
       this.outgoing.writeHead(answer.status, { ...this.#chainHeaders, ...answer.headers })
-      // HEAD: Node sends the headers alone.
-      this.outgoing.end(answer.body)
+      if (answer.body === null) {
+        // A stream's head goes at once: its first event may be a heartbeat away.
+        this.outgoing.flushHeaders()
+        answer.opened?.(new DetachedStream(this.outgoing))
+      } else {
+        // HEAD: Node sends the headers alone.
+        this.outgoing.end(answer.body)
+      }
     } catch (error) {
       // Written from a promise's callback: thrown on, it would be an unhandled rejection. The
       // connection (closing under us, an HTTP/2 stream reset) cannot carry the answer: end it.
       console.error('parley: a held long-poll could not be answered:', error)
       this.outgoing.destroy()
+      answer.opened?.(null)
     }
+  }
+}
+
+interface Answer {
+  status: number
+  headers: Record<string, string | number>
+  /** null: a stream, whose writer goes to `opened` once the head is sent. */
+  body: string | null
+  opened?: (stream: DetachedStream | null) => void
+}
+
+/** The body of a detached stream, written on the Node response as it comes, at the client's pace. */
+export class DetachedStream {
+  constructor(private readonly outgoing: ServerResponse) {}
+
+  /** The client has gone, or the stream has ended: nothing more is written. */
+  get closed(): boolean {
+    return this.outgoing.destroyed || this.outgoing.writableEnded
+  }
+
+  /** Writes `text`; resolves once the client has taken in what was buffered (or has gone). */
+  write(text: string): Promise<void> {
+    if (this.closed || this.outgoing.write(text)) return Promise.resolve()
+    return new Promise((resolve) => {
+      const done = () => {
+        this.outgoing.off('drain', done)
+        this.outgoing.off('close', done)
+        resolve()
+      }
+      this.outgoing.once('drain', done)
+      this.outgoing.once('close', done)
+    })
+  }
+
+  end(): void {
+    if (!this.closed) this.outgoing.end()
   }
 }
 

@@ -1,13 +1,18 @@
-import { request as httpRequest } from 'node:http'
+import { once } from 'node:events'
+import type { IncomingMessage } from 'node:http'
+import { createServer, request as httpRequest } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { echo } from '../../src/examples/message-types.ts'
 import { approval, greet } from '../../src/examples/questions.ts'
 import type { CreateAppOptions, ParleyApp } from '../../src/http/app.ts'
 import { createApp } from '../../src/http/app.ts'
+import { DetachedStream } from '../../src/http/detached-answer.ts'
 import type { RunningServer } from '../../src/server.ts'
 import { serve } from '../../src/server.ts'
 import { call } from '../support/contract.ts'
 import { answer, nextQuestion, startRun, untilHeldPolls } from '../support/contract-runs.ts'
+import { openEvents } from '../support/event-stream.ts'
 import { waitFor } from '../support/wait-for.ts'
 
 /**
@@ -166,5 +171,82 @@ describe('a held long-poll answered over HTTP', () => {
     // The server goes on holding and answering inbox polls.
     const next = call(url, 'GET', '/v1/questions?wait=1')
     expect((await next).body).toEqual({ questions: [], next_cursor: null })
+  })
+
+  it('opens an event stream at once, before its first event, with the chain’s headers, and sends what comes next', async () => {
+    const url = await start({ corsOrigins: [ORIGIN] })
+    const run = await startRun(url, 'greet')
+    const question = await nextQuestion(url, run.id)
+    // Nothing after the cursor, and no heartbeat for a minute: only the head can arrive before the reply.
+    const client = new AbortController()
+    const response = await fetch(`${url}/v1/runs/${run.id}/events?after=${question.seq}&heartbeat=60`, {
+      headers: { origin: ORIGIN },
+      signal: client.signal,
+    })
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toBe('text/event-stream')
+    expect(response.headers.get('cache-control')).toBe('no-cache')
+    expect(response.headers.get('x-accel-buffering')).toBe('no')
+    expect(response.headers.get('access-control-allow-origin')).toBe(ORIGIN)
+    client.abort()
+    await waitFor(() => app.runs.polls.held === 0, 'the stream let go')
+
+    // The same through the contract-checking reader: the reply arrives as the next event.
+    const stream = await openEvents(url, run.id, { after: question.seq, heartbeat: 60 })
+    const reply = await answer(url, run.id, question.id, 'Ada')
+    expect((await stream.take(1))[0]?.data).toEqual(reply)
+    stream.close()
+  })
+})
+
+describe('a detached stream', () => {
+  it('waits while its client reads nothing, then sends everything in order once it reads again', async () => {
+    const CHUNK = 'x'.repeat(64 * 1024)
+    const CHUNKS = 256 // 16 MiB: far past what the kernel's socket buffers take from a client that does not read
+    let sent = 0
+    let stalled = false
+    let written: () => void = () => undefined
+    const allWritten = new Promise<void>((resolve) => {
+      written = resolve
+    })
+    const node = createServer(async (_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/plain' })
+      const stream = new DetachedStream(response)
+      for (let index = 0; index < CHUNKS; index++) {
+        let resolved = false
+        const write = stream.write(`${String(index).padStart(8, '0')}${CHUNK}`).then(() => {
+          resolved = true
+        })
+        await new Promise((tick) => setImmediate(tick))
+        if (!resolved) stalled = true
+        await write
+        sent++
+      }
+      stream.end()
+      written()
+    })
+    try {
+      node.listen(0, '127.0.0.1')
+      await once(node, 'listening')
+      const { port } = node.address() as AddressInfo
+      const response = await new Promise<IncomingMessage>((resolve) => httpRequest({ host: '127.0.0.1', port, path: '/' }, resolve).end())
+      response.pause()
+      // The writer stops: it waits for the client instead of buffering all 16 MiB.
+      await waitFor(() => stalled, 'the writer waiting for the client')
+      expect(sent).toBeLessThan(CHUNKS)
+      let received = ''
+      response.setEncoding('latin1')
+      response.on('data', (text: string) => {
+        received += text
+      })
+      response.resume()
+      await once(response, 'end')
+      await allWritten
+      expect(sent).toBe(CHUNKS)
+      const indexes = received.split(CHUNK).filter(Boolean)
+      expect(indexes).toEqual(Array.from({ length: CHUNKS }, (_, index) => String(index).padStart(8, '0')))
+    } finally {
+      node.close()
+    }
   })
 })

@@ -2,10 +2,12 @@ import type { RouteHandler } from '@hono/zod-openapi'
 import { streamSSE } from 'hono/streaming'
 import { ParleyError } from '../../../runtime/errors.ts'
 import type { MessagePageData } from '../../../runtime/long-poll.ts'
+import type { RunManager } from '../../../runtime/run-manager.ts'
 import type { Message, TextDelta } from '../../../schemas/messages.ts'
 import { StoreUnavailableError } from '../../../store/store.ts'
 import type { AppEnv } from '../../app-env.ts'
 import { clientGone } from '../../client-gone.ts'
+import { canDetach, DetachedStream, detach } from '../../detached-answer.ts'
 import type { Poll } from '../../held-poll.ts'
 import { answerPoll } from '../../held-poll.ts'
 import type { listMessagesRoute, streamRunEventsRoute } from './routes.ts'
@@ -61,45 +63,92 @@ export const streamRunEvents: RouteHandler<typeof streamRunEventsRoute, AppEnv> 
     stopListening()
     throw error
   })
-  c.header('X-Accel-Buffering', 'no')
   if (c.req.method === 'HEAD') {
     // HEAD is answered without a body, so nothing would ever end the stream: it ends here.
     await pages.return()
     stopListening()
-    return c.body(null, 200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' })
+    return c.body(null, 200, EVENT_STREAM_HEADERS)
   }
-  return streamSSE(c, async (stream) => {
-    // Pages and live text share one stream: writes are chained, so none interleave.
-    let writing: Promise<unknown> = Promise.resolve()
-    const write = (text: string) => {
-      writing = writing.then(() => (stream.aborted ? undefined : stream.write(text))).catch(() => undefined)
-      return writing
+  const events: EventsToSend = { runs: c.var.runs, runId, pages, first, from: lastEventId ?? query.after, stopListening }
+  if (canDetach(c)) {
+    // Served over Node: the stream lets go of the chain, and is written on the Node response.
+    const { answer, endChain } = detach(c)
+    answer
+      .stream(200, EVENT_STREAM_HEADERS)
+      .then((stream) => sendEvents(stream, events))
+      .catch((error: unknown) => console.error('parley: event stream of run', runId, 'ended by', error))
+    return endChain as never
+  }
+  c.header('X-Accel-Buffering', 'no')
+  return streamSSE(c, (stream) =>
+    sendEvents(
+      {
+        write: (text) => stream.write(text),
+        get closed() {
+          return stream.aborted
+        },
+      },
+      events,
+    ),
+  )
+}
+
+/** What Hono's `streamSSE` sends, and the word to proxies (nginx) not to buffer the stream. */
+const EVENT_STREAM_HEADERS = { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' }
+
+/** Where an event stream's text goes: Hono's SSE stream, or the Node response once detached. */
+interface EventSink {
+  write(text: string): Promise<unknown>
+  readonly closed: boolean
+}
+
+interface EventsToSend {
+  runs: RunManager
+  runId: string
+  pages: AsyncGenerator<MessagePageData, void, undefined>
+  first: IteratorResult<MessagePageData, void>
+  /** The cursor the stream began from, where live text starts when the first page is empty. */
+  from: number
+  stopListening: () => void
+}
+
+/**
+ * Sends a run's log as events until it ends (the run finished and sent, the client gone, the
+ * server stopping), with the live text of its replies between; then lets go of everything.
+ * `sink` null: the stream could not be opened (the client left first), and it is only let go.
+ */
+async function sendEvents(sink: EventSink | null, { runs, runId, pages, first, from, stopListening }: EventsToSend): Promise<void> {
+  // Pages and live text share one stream: writes are chained, so none interleave.
+  let writing: Promise<unknown> = Promise.resolve()
+  const write = (text: string) => {
+    writing = writing.then(() => (sink === null || sink.closed ? undefined : sink.write(text))).catch(() => undefined)
+    return writing
+  }
+  const relay = runs.relayDeltas(runId, (deltas) => void write(deltas.map(deltaEvent).join('')))
+  try {
+    for (let step = first; sink !== null && !step.done && !sink.closed; step = await pages.next()) {
+      const page = step.value
+      const through = page.messages.at(-1)?.seq
+      // One write per page: a burst of messages leaves in one chunk. The first page may be
+      // empty (nothing after the cursor yet); every later empty one is a heartbeat's due.
+      if (page.messages.length > 0) await write(page.messages.map(messageEvent).join(''))
+      else if (step !== first) await write(': heartbeat\n\n')
+      if (step === first) relay.start(through ?? from)
+      else if (through !== undefined) relay.sent(through)
     }
-    const relay = c.var.runs.relayDeltas(runId, (deltas) => void write(deltas.map(deltaEvent).join('')))
-    try {
-      for (let step = first; !step.done && !stream.aborted; step = await pages.next()) {
-        const page = step.value
-        const through = page.messages.at(-1)?.seq
-        // One write per page: a burst of messages leaves in one chunk. The first page may be
-        // empty (nothing after the cursor yet); every later empty one is a heartbeat's due.
-        if (page.messages.length > 0) await write(page.messages.map(messageEvent).join(''))
-        else if (step !== first) await write(': heartbeat\n\n')
-        if (step === first) relay.start(through ?? lastEventId ?? query.after)
-        else if (through !== undefined) relay.sent(through)
-      }
-    } catch (error) {
-      // The run went away meanwhile (retention) or the store failed mid-stream: the response has
-      // begun, so all that is left is to end it; the client resumes from its last id.
-      if (!(error instanceof ParleyError || error instanceof StoreUnavailableError)) {
-        console.error('parley: event stream of run', runId, 'ended by', error)
-      }
-    } finally {
-      relay.stop()
-      await pages.return()
-      await writing
-      stopListening()
+  } catch (error) {
+    // The run went away meanwhile (retention) or the store failed mid-stream: the response has
+    // begun, so all that is left is to end it; the client resumes from its last id.
+    if (!(error instanceof ParleyError || error instanceof StoreUnavailableError)) {
+      console.error('parley: event stream of run', runId, 'ended by', error)
     }
-  })
+  } finally {
+    relay.stop()
+    await pages.return()
+    await writing
+    stopListening()
+    if (sink instanceof DetachedStream) sink.end()
+  }
 }
 
 /** A piece of a reply being generated, as an SSE event: no `id`, so a resume is by messages alone. */
