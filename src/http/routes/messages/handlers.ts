@@ -7,7 +7,7 @@ import type { Message, TextDelta } from '../../../schemas/messages.ts'
 import { StoreUnavailableError } from '../../../store/store.ts'
 import type { AppEnv } from '../../app-env.ts'
 import { clientGone } from '../../client-gone.ts'
-import { canDetach, DetachedStream, detach } from '../../detached-answer.ts'
+import { canDetach, detach } from '../../detached-answer.ts'
 import type { Poll } from '../../held-poll.ts'
 import { answerPoll } from '../../held-poll.ts'
 import type { listMessagesRoute, streamRunEventsRoute } from './routes.ts'
@@ -63,19 +63,19 @@ export const streamRunEvents: RouteHandler<typeof streamRunEventsRoute, AppEnv> 
     stopListening()
     throw error
   })
+  const events: EventsToSend = { runs: c.var.runs, runId, pages, first, from: lastEventId ?? query.after, stopListening }
   if (c.req.method === 'HEAD') {
     // HEAD is answered without a body, so nothing would ever end the stream: it ends here.
-    await pages.return()
-    stopListening()
+    await letGo(events)
     return c.body(null, 200, EVENT_STREAM_HEADERS)
   }
-  const events: EventsToSend = { runs: c.var.runs, runId, pages, first, from: lastEventId ?? query.after, stopListening }
   if (canDetach(c)) {
     // Served over Node: the stream lets go of the chain, and is written on the Node response.
     const { answer, endChain } = detach(c)
     answer
       .stream(200, EVENT_STREAM_HEADERS)
-      .then((stream) => sendEvents(stream, events))
+      // No stream when the client left (or the chain answered) first: only let go.
+      .then((stream) => (stream ? sendEvents(stream, events) : letGo(events)))
       .catch((error: unknown) => console.error('parley: event stream of run', runId, 'ended by', error))
     return endChain as never
   }
@@ -96,10 +96,12 @@ export const streamRunEvents: RouteHandler<typeof streamRunEventsRoute, AppEnv> 
 /** What Hono's `streamSSE` sends, and the word to proxies (nginx) not to buffer the stream. */
 const EVENT_STREAM_HEADERS = { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' }
 
-/** Where an event stream's text goes: Hono's SSE stream, or the Node response once detached. */
+/** Where an event stream's text goes: Hono's SSE stream, or the Node response once detached (`DetachedStream`). */
 interface EventSink {
   write(text: string): Promise<unknown>
   readonly closed: boolean
+  /** Ends the response; Hono's stream ends by itself when `sendEvents` returns. */
+  end?(): void
 }
 
 interface EventsToSend {
@@ -115,18 +117,18 @@ interface EventsToSend {
 /**
  * Sends a run's log as events until it ends (the run finished and sent, the client gone, the
  * server stopping), with the live text of its replies between; then lets go of everything.
- * `sink` null: the stream could not be opened (the client left first), and it is only let go.
  */
-async function sendEvents(sink: EventSink | null, { runs, runId, pages, first, from, stopListening }: EventsToSend): Promise<void> {
+async function sendEvents(sink: EventSink, events: EventsToSend): Promise<void> {
+  const { runs, runId, pages, first, from } = events
   // Pages and live text share one stream: writes are chained, so none interleave.
   let writing: Promise<unknown> = Promise.resolve()
   const write = (text: string) => {
-    writing = writing.then(() => (sink === null || sink.closed ? undefined : sink.write(text))).catch(() => undefined)
+    writing = writing.then(() => (sink.closed ? undefined : sink.write(text))).catch(() => undefined)
     return writing
   }
   const relay = runs.relayDeltas(runId, (deltas) => void write(deltas.map(deltaEvent).join('')))
   try {
-    for (let step = first; sink !== null && !step.done && !sink.closed; step = await pages.next()) {
+    for (let step = first; !step.done && !sink.closed; step = await pages.next()) {
       const page = step.value
       const through = page.messages.at(-1)?.seq
       // One write per page: a burst of messages leaves in one chunk. The first page may be
@@ -144,11 +146,16 @@ async function sendEvents(sink: EventSink | null, { runs, runId, pages, first, f
     }
   } finally {
     relay.stop()
-    await pages.return()
+    await letGo(events)
     await writing
-    stopListening()
-    if (sink instanceof DetachedStream) sink.end()
+    sink.end?.()
   }
+}
+
+/** Ends the stream's pages (its held place given back) and stops listening for the client. */
+async function letGo({ pages, stopListening }: EventsToSend): Promise<void> {
+  await pages.return()
+  stopListening()
 }
 
 /** A piece of a reply being generated, as an SSE event: no `id`, so a resume is by messages alone. */
